@@ -1,0 +1,1 @@
+"""fastact: fast activation functions and their derivatives."""
