@@ -1,1 +1,20 @@
-"""fastact: fast activation functions and their derivatives."""
+"""fastact: activation functions and their derivatives, as fast NumPy-compatible functions.
+
+Every activation ``NAME`` comes as ``NAME`` (forward), ``NAME_`` (in place),
+``NAME_derivative``, ``NAME_backward`` (vector-Jacobian product, from the input or the output)
+and, with learnable parameters, ``NAME_param_grads``. Kernels come from a backend: ``numba``
+(parallel CPU), or ``numpy`` (the reference); see :func:`backends`.
+Importing fastact compiles nothing: each kernel compiles on its first call and is cached on disk.
+"""
+
+from fastact._api import GENERATED as _GENERATED
+from fastact._dispatch import BackendUnavailableError, backends, get_backend, set_backend, use_backend
+from fastact._softmax import softmax, softmax_, softmax_backward, softmax_jacobian
+from fastact._threads import get_num_threads, set_num_threads
+
+globals().update(_GENERATED)
+
+__version__ = "0.1.0"
+__all__ = sorted([*_GENERATED, "softmax", "softmax_", "softmax_backward", "softmax_jacobian",
+                  "backends", "get_backend", "set_backend", "use_backend", "BackendUnavailableError",
+                  "get_num_threads", "set_num_threads"])

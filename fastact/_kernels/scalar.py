@@ -1,0 +1,254 @@
+"""Scalar activation formulas: the single source of truth for every compiled backend.
+
+Each activation ``NAME`` defines, as ``numba.extending.register_jitable`` functions that
+the parallel CPU loops (:mod:`fastact._numba.loops`) and the CUDA kernels both inline:
+
+``NAME_forward(x, p)``
+    f(x).
+``NAME_derivative(x, p)``
+    f'(x).
+``NAME_vjp(g, x, p)``
+    g * f'(x), written with selects so that a zero derivative blocks an infinite or NaN
+    ``g`` exactly as PyTorch's backward does.
+``NAME_vjp_from_y(g, y, p)`` (where the output determines the derivative)
+    g * f'(x) computed from y = f(x).
+``NAME_param_vjp(g, x, p, k)`` (activations with learnable parameters)
+    g * df/dp[k], the contribution of one element to the gradient of parameter ``p[k]``.
+
+``p`` is a tuple of the activation's parameters, already cast to the dtype of ``x`` by
+:mod:`fastact._catalog`, so float32 arithmetic stays float32. Constants are built with
+``T = type(x)`` for the same reason. The element-wise formulas never branch on data in a way
+that changes the result type; a NaN input yields NaN in every function (the derivative of a
+function at NaN is undefined, so it is NaN too, unlike PyTorch's pass-through at kinks).
+"""
+
+from numba.extending import register_jitable
+
+from fastact._kernels.vmath import exp, expm1, tanh
+
+
+@register_jitable
+def _sigmoid_parts(z):
+    """Return (e, s) with e = exp(-|z|) and s = 1 / (1 + e); both never overflow.
+
+    sigmoid(z) = s for z >= 0 and e * s for z < 0; sigmoid'(z) = e * s * s for all z.
+    """
+    T = type(z)
+    e = exp(-abs(z))
+    return e, T(1) / (T(1) + e)
+
+
+@register_jitable
+def _sigmoid(z):
+    e, s = _sigmoid_parts(z)
+    return s if z >= 0 else e * s
+
+
+@register_jitable
+def _sigmoid_slope(z):
+    """sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z)), without the cancellation of 1 - sigmoid."""
+    e, s = _sigmoid_parts(z)
+    return e * s * s
+
+
+# --- sigmoid(x, slope): sigma(a x) --------------------------------------------------------
+
+
+@register_jitable
+def sigmoid_forward(x, p):
+    return _sigmoid(p[0] * x)
+
+
+@register_jitable
+def sigmoid_derivative(x, p):
+    return p[0] * _sigmoid_slope(p[0] * x)
+
+
+@register_jitable
+def sigmoid_vjp(g, x, p):
+    return g * sigmoid_derivative(x, p)
+
+
+@register_jitable
+def sigmoid_vjp_from_y(g, y, p):
+    T = type(y)
+    return g * (p[0] * y * (T(1) - y))
+
+
+@register_jitable
+def sigmoid_param_vjp(g, x, p, k):
+    """d/da sigma(a x) = x * sigma'(a x); 0 where sigma' underflows to 0, even at x = +-inf."""
+    T = type(x)
+    d = _sigmoid_slope(p[0] * x)
+    return T(0) if d == 0 else g * x * d
+
+
+# --- tanh -----------------------------------------------------------------------------------
+
+
+@register_jitable
+def tanh_forward(x, p):
+    return tanh(x)
+
+
+@register_jitable
+def tanh_derivative(x, p):
+    """1 - tanh(x)^2 = 4 e / (1 + e)^2 with e = exp(-2|x|): no cancellation for large |x|."""
+    T = type(x)
+    e, s = _sigmoid_parts(T(2) * x)
+    return T(4) * e * s * s
+
+
+@register_jitable
+def tanh_vjp(g, x, p):
+    return g * tanh_derivative(x, p)
+
+
+@register_jitable
+def tanh_vjp_from_y(g, y, p):
+    T = type(y)
+    return g * ((T(1) - y) * (T(1) + y))
+
+
+# --- msaf(x, r, offset): offset + sum_k sigma(x + r_k); p = (offset, r_0, ..., r_{K-1}) -----
+
+
+@register_jitable
+def msaf_forward(x, p):
+    acc = p[0]
+    for k in range(1, len(p)):
+        acc += _sigmoid(x + p[k])
+    return acc
+
+
+@register_jitable
+def msaf_derivative(x, p):
+    T = type(x)
+    acc = T(0)
+    for k in range(1, len(p)):
+        acc += _sigmoid_slope(x + p[k])
+    return acc
+
+
+@register_jitable
+def msaf_vjp(g, x, p):
+    return g * msaf_derivative(x, p)
+
+
+@register_jitable
+def msaf_param_vjp(g, x, p, k):
+    """d/d offset = 1 (k = 0; NaN where x is NaN); d/d r_k = sigma'(x + r_k)."""
+    if k == 0:
+        return g if x == x else x
+    return g * _sigmoid_slope(x + p[k])
+
+
+# --- sym_msaf(x, r): -1 + sigma(x) + sigma(x + r) = sigma(x + r) - sigma(-x); p = (r,) ----
+
+
+@register_jitable
+def sym_msaf_forward(x, p):
+    return _sigmoid(x + p[0]) - _sigmoid(-x)
+
+
+@register_jitable
+def sym_msaf_derivative(x, p):
+    return _sigmoid_slope(x) + _sigmoid_slope(x + p[0])
+
+
+@register_jitable
+def sym_msaf_vjp(g, x, p):
+    return g * sym_msaf_derivative(x, p)
+
+
+@register_jitable
+def sym_msaf_param_vjp(g, x, p, k):
+    return g * _sigmoid_slope(x + p[0])
+
+
+# --- relu: 0 if x < 0 else x (relu(-0) = -0 and relu(NaN) = NaN, as PyTorch) --------------
+
+
+@register_jitable
+def relu_forward(x, p):
+    T = type(x)
+    return T(0) if x < 0 else x
+
+
+@register_jitable
+def relu_derivative(x, p):
+    T = type(x)
+    return T(1) if x > 0 else (T(0) if x <= 0 else x)
+
+
+@register_jitable
+def relu_vjp(g, x, p):
+    T = type(x)
+    return g if x > 0 else (T(0) if x <= 0 else x)
+
+
+@register_jitable
+def relu_vjp_from_y(g, y, p):
+    return relu_vjp(g, y, p)
+
+
+# --- leaky_relu(x, negative_slope): x if x > 0 else b x; p = (b,) ---------------------------
+
+
+@register_jitable
+def leaky_relu_forward(x, p):
+    return x if x > 0 else p[0] * x
+
+
+@register_jitable
+def leaky_relu_derivative(x, p):
+    T = type(x)
+    return T(1) if x > 0 else (p[0] if x <= 0 else x)
+
+
+@register_jitable
+def leaky_relu_vjp(g, x, p):
+    return g if x > 0 else (g * p[0] if x <= 0 else x)
+
+
+@register_jitable
+def leaky_relu_vjp_from_y(g, y, p):
+    """Valid for b > 0, where y > 0 exactly when x > 0."""
+    return leaky_relu_vjp(g, y, p)
+
+
+@register_jitable
+def leaky_relu_param_vjp(g, x, p, k):
+    T = type(x)
+    return T(0) if x > 0 else g * x
+
+
+# --- elu(x, alpha): x if x > 0 else alpha expm1(x); p = (alpha,) ----------------------------
+
+
+@register_jitable
+def elu_forward(x, p):
+    return x if x > 0 else p[0] * expm1(x)
+
+
+@register_jitable
+def elu_derivative(x, p):
+    T = type(x)
+    return T(1) if x > 0 else p[0] * exp(x)
+
+
+@register_jitable
+def elu_vjp(g, x, p):
+    return g if x > 0 else g * (p[0] * exp(x))
+
+
+@register_jitable
+def elu_vjp_from_y(g, y, p):
+    """For alpha >= 0: y > 0 exactly when x > 0, and alpha e^x = y + alpha below."""
+    return g if y > 0 else g * (y + p[0])
+
+
+@register_jitable
+def elu_param_vjp(g, x, p, k):
+    T = type(x)
+    return T(0) if x > 0 else g * expm1(x)

@@ -1,0 +1,56 @@
+"""Any shape and memory layout → the 1-D contiguous operands the CPU loops take."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def flat_inputs(arrays: tuple) -> list:
+    """1-D views of same-shaped arrays that correspond element by element (C-ordered copies
+    when the arrays are not all C- or all Fortran-contiguous)."""
+    if all(a.flags.c_contiguous for a in arrays):
+        return [a.reshape(-1) for a in arrays]
+    if all(a.flags.f_contiguous for a in arrays):
+        return [a.reshape(-1, order="F") for a in arrays]
+    return [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+
+
+def flat_operands(arrays: tuple, out: np.ndarray):
+    """1-D operands that correspond element by element, and the array to copy back.
+
+    Returns ``(flat_arrays, flat_out, pending)``. When all operands are C-contiguous (or all
+    Fortran-contiguous) the results are views and ``pending`` is None. Otherwise the inputs
+    are copied to C order, and when ``out`` is not C-contiguous the loop writes into a
+    temporary ``pending`` that the caller copies into ``out`` (``np.copyto(out, pending)``),
+    so an in-place call on a strided view changes the caller's array.
+    """
+    if out.flags.c_contiguous and all(a.flags.c_contiguous for a in arrays):
+        return [a.reshape(-1) for a in arrays], out.reshape(-1), None
+    if out.flags.f_contiguous and all(a.flags.f_contiguous for a in arrays):
+        return [a.reshape(-1, order="F") for a in arrays], out.reshape(-1, order="F"), None
+    flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+    if out.flags.c_contiguous:
+        return flat, out.reshape(-1), None
+    pending = np.empty(out.shape, out.dtype)
+    return flat, pending.reshape(-1), pending
+
+
+def rows(a: np.ndarray, axis: int) -> np.ndarray:
+    """``a`` with ``axis`` moved last, as a C-contiguous 2-D (rows, n) array (a view if possible)."""
+    moved = np.moveaxis(a.reshape(a.shape or (1,)), axis, -1)
+    return np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
+
+
+def row_output(out: np.ndarray, axis: int):
+    """Like :func:`flat_operands` for ``out`` of a row-wise (softmax) loop: (rows, pending)."""
+    moved = np.moveaxis(out.reshape(out.shape or (1,)), axis, -1)
+    if moved.flags.c_contiguous:
+        return moved.reshape(-1, moved.shape[-1]), None
+    pending = np.empty(moved.shape, out.dtype)
+    return pending.reshape(-1, moved.shape[-1]), pending
+
+
+def commit_rows(out: np.ndarray, axis: int, pending) -> None:
+    """Copy a pending row-wise result back into ``out``."""
+    if pending is not None:
+        np.copyto(np.moveaxis(out.reshape(out.shape or (1,)), axis, -1), pending)
