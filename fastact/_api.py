@@ -27,7 +27,7 @@ def _forward(spec: Activation, op: str, function: str, x, values: tuple, out, ba
     kernels = resolve(backend)
     x = _validate.as_input(x, "x", function)
     values = spec.validate(values)
-    out = _validate.output(out, x, function, {"x": x})
+    out = np.empty_like(x) if out is None else _validate.output(out, x, function, {"x": x})
     kernels.elementwise(spec, op, (x,), out, values)
     return out
 

@@ -29,6 +29,8 @@ class Param:
 
     def validate(self, value: object, function: str) -> float | tuple[float, ...]:
         """Return ``value`` as a float (or tuple of floats); raise naming the parameter."""
+        if type(value) is float and value - value == 0.0:  # the common case: a finite float
+            return value
         if self.vector and np.ndim(value) == 1:
             items = tuple(self._finite(v, function) for v in np.asarray(value).tolist())
             if not items:
@@ -40,7 +42,7 @@ class Param:
         return self._finite(value, function)
 
     def _finite(self, value: object, function: str) -> float:
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        if not isinstance(value, (int, float, np.integer, np.floating)):
             raise TypeError(f"{function}: {self.name} must be a real number, got {type(value).__name__}")
         value = float(value)
         if not math.isfinite(value):
@@ -76,42 +78,59 @@ class Activation:
 
     def validate(self, values: tuple) -> tuple:
         """Check the parameter values (in ``params`` order) and return them normalised."""
-        return tuple(p.validate(v, self.name) for p, v in zip(self.params, values))
+        if not values:
+            return values
+        return tuple([p.validate(v, self.name) for p, v in zip(self.params, values)])
 
     def check_from_y(self, values: tuple) -> None:
         """Raise ValueError when backward from ``y`` is not valid for these parameters."""
         if self.from_y is None:
             raise ValueError(f"{self.name}_backward: the output y does not determine the "
                              f"derivative; pass the input x instead")
-        message = self.from_y_check(dict(zip(self._names, values)))
+        message = self.from_y_check(dict(zip(self.param_names, values)))
         if message:
             raise ValueError(f"{self.name}_backward from y: {message}")
 
     @property
-    def _names(self) -> tuple[str, ...]:
+    def param_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
 
     def pack(self, dtype: np.dtype, values: tuple) -> tuple:
         """The kernel parameter tuple ``p``: values in ``kernel_order``, cast to ``dtype``."""
-        named = dict(zip(self._names, values))
+        if not values:
+            return values
+        key = (dtype.char, values)
+        packed = _PACKED.get(key)
+        if packed is None:
+            if len(_PACKED) > 1024:
+                _PACKED.clear()
+            packed = _PACKED[key] = self._pack(dtype, values)
+        return packed
+
+    def _pack(self, dtype: np.dtype, values: tuple) -> tuple:
+        named = dict(zip(self.param_names, values))
         cast = dtype.type
         packed = []
-        for name in self.kernel_order or self._names:
+        for name in self.kernel_order or self.param_names:
             value = named[name]
             packed.extend(cast(v) for v in value) if isinstance(value, tuple) else packed.append(cast(value))
         return tuple(packed)
 
     def learnable_slots(self, values: tuple) -> list[tuple[str, int, int, bool]]:
         """(name, start, stop, is_vector) of each learnable parameter within ``p``."""
-        named = dict(zip(self._names, values))
+        named = dict(zip(self.param_names, values))
         learnable = set(self.learnable)
         slots, start = [], 0
-        for name in self.kernel_order or self._names:
+        for name in self.kernel_order or self.param_names:
             width = len(named[name]) if isinstance(named[name], tuple) else 1
             if name in learnable:
                 slots.append((name, start, start + width, isinstance(named[name], tuple)))
             start += width
         return slots
+
+
+#: (dtype char, validated values) → packed kernel tuple; keeps small calls cheap.
+_PACKED: dict = {}
 
 
 def _positive(name: str) -> Callable[[dict], str | None]:

@@ -1,8 +1,9 @@
 """Backend names, the default backend, and the lookup from a name to a backend module.
 
 A backend is a module with ``elementwise``, ``param_grads``, ``softmax`` and
-``softmax_vjp`` (see :mod:`fastact._reference`, the NumPy one). Backend modules are imported
-on first use, so ``import fastact`` neither imports numba nor compiles anything.
+``softmax_vjp`` (see :mod:`fastact._reference`, the NumPy one); ``"auto"`` is the module
+:mod:`fastact._auto_backend`, which picks one per call. Backend modules are imported on first
+use, so ``import fastact`` neither imports numba nor compiles anything.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ import contextvars
 import importlib
 import importlib.util
 from types import ModuleType
-from typing import Iterator
+from typing import Callable, Iterator
 
+#: name → (module, probe): the probe says, without importing the module, whether it can run.
+_BACKENDS: dict[str, tuple[str, Callable[[], bool]]] = {
+    "auto": ("fastact._auto_backend", lambda: True),
+    "numba": ("fastact._numba_backend", lambda: importlib.util.find_spec("numba") is not None),
+    "numpy": ("fastact._reference", lambda: True),
+}
 BACKENDS = ("auto", "numba", "cython", "cuda", "numpy")
-_MODULES = {"numpy": "fastact._reference", "numba": "fastact._numba_backend"}
-_REQUIRES = {"numpy": "numpy", "numba": "numba"}
 
 
 class BackendUnavailableError(RuntimeError):
@@ -28,17 +33,10 @@ _override: contextvars.ContextVar[str | None] = contextvars.ContextVar("fastact_
 _loaded: dict[str, ModuleType] = {}
 
 
-def _check_name(name: str) -> str:
-    if name not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}; got {name!r}")
-    return name
-
-
 def set_backend(name: str) -> None:
     """Set the backend used when a call passes no ``backend=`` (process-wide)."""
     global _default
-    if name != "auto":
-        _load(_check_name(name))
+    _load(name)
     _default = name
 
 
@@ -50,8 +48,7 @@ def get_backend() -> str:
 @contextlib.contextmanager
 def use_backend(name: str) -> Iterator[None]:
     """Use backend ``name`` inside a ``with`` block (this thread / async context only)."""
-    if name != "auto":
-        _load(_check_name(name))
+    _load(name)
     token = _override.set(name)
     try:
         yield
@@ -60,23 +57,23 @@ def use_backend(name: str) -> Iterator[None]:
 
 
 def backends() -> list[str]:
-    """The backends usable here, fastest first (``"numpy"``, the reference, always last)."""
-    return [name for name in ("numba", "numpy") if importlib.util.find_spec(_REQUIRES[name])]
+    """The backends usable here, besides ``"auto"``; ``"numpy"`` (the reference) is last."""
+    return [name for name in BACKENDS if name != "auto" and name in _BACKENDS and _BACKENDS[name][1]()]
 
 
 def resolve(name: str | None) -> ModuleType:
     """The backend module for a call's ``backend=`` argument."""
-    name = name or _override.get() or _default
-    module = _loaded.get(name)
-    return module if module is not None else _load(_check_name(name))
+    module = _loaded.get(name or _override.get() or _default)
+    return module if module is not None else _load(name or _override.get() or _default)
 
 
 def _load(name: str) -> ModuleType:
     module = _loaded.get(name)
     if module is not None:
         return module
-    target = backends()[0] if name == "auto" else name
-    if target not in _MODULES or target not in backends():
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}; got {name!r}")
+    if name not in backends() and name != "auto":
         raise BackendUnavailableError(f"backend {name!r} is not available here; usable: {backends()}")
-    module = _loaded[name] = importlib.import_module(_MODULES[target])
+    module = _loaded[name] = importlib.import_module(_BACKENDS[name][0])
     return module

@@ -9,10 +9,10 @@ def flat_inputs(arrays: tuple) -> list:
     """1-D views of same-shaped arrays that correspond element by element (C-ordered copies
     when the arrays are not all C- or all Fortran-contiguous)."""
     if all(a.flags.c_contiguous for a in arrays):
-        return [a.reshape(-1) for a in arrays]
+        return [a.ravel() for a in arrays]
     if all(a.flags.f_contiguous for a in arrays):
-        return [a.reshape(-1, order="F") for a in arrays]
-    return [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+        return [a.ravel(order="F") for a in arrays]
+    return [np.ascontiguousarray(a).ravel() for a in arrays]
 
 
 def flat_operands(arrays: tuple, out: np.ndarray):
@@ -24,15 +24,19 @@ def flat_operands(arrays: tuple, out: np.ndarray):
     temporary ``pending`` that the caller copies into ``out`` (``np.copyto(out, pending)``),
     so an in-place call on a strided view changes the caller's array.
     """
-    if out.flags.c_contiguous and all(a.flags.c_contiguous for a in arrays):
-        return [a.reshape(-1) for a in arrays], out.reshape(-1), None
-    if out.flags.f_contiguous and all(a.flags.f_contiguous for a in arrays):
-        return [a.reshape(-1, order="F") for a in arrays], out.reshape(-1, order="F"), None
-    flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
     if out.flags.c_contiguous:
-        return flat, out.reshape(-1), None
+        for a in arrays:
+            if not a.flags.c_contiguous:
+                break
+        else:  # the common case, kept free of generator overhead for small arrays
+            return [a.ravel() for a in arrays], out.ravel(), None
+    if out.flags.f_contiguous and all(a.flags.f_contiguous for a in arrays):
+        return [a.ravel(order="F") for a in arrays], out.ravel(order="F"), None
+    flat = [np.ascontiguousarray(a).ravel() for a in arrays]
+    if out.flags.c_contiguous:
+        return flat, out.ravel(), None
     pending = np.empty(out.shape, out.dtype)
-    return flat, pending.reshape(-1), pending
+    return flat, pending.ravel(), pending
 
 
 def rows(a: np.ndarray, axis: int) -> np.ndarray:

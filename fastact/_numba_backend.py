@@ -87,13 +87,13 @@ class _Pool:
 
 
 def _run(kind: str, name: str | None, size: int, *args) -> None:
-    if _threads.use_parallel(size) and _Pool.enter():
-        try:
-            _loop(kind, name, True)(*args)
-        finally:
-            _Pool.leave()
-    else:
-        _loop(kind, name, False)(*args)
+    if size < _threads.PARALLEL_MIN_SIZE or not _threads.use_parallel(size) or not _Pool.enter():
+        (_loops.get((kind, name, False)) or _loop(kind, name, False))(*args)
+        return
+    try:
+        _loop(kind, name, True)(*args)
+    finally:
+        _Pool.leave()
 
 
 def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray, values: tuple) -> None:

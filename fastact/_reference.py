@@ -1,7 +1,8 @@
 """The NumPy reference backend: every formula of REFERENCE.md written for clarity.
 
-This is the oracle of the tests. Each function computes in float64 (the extra precision
-makes float32 results correctly rounded in practice) and returns the input's dtype.
+This is the oracle of the tests. Each function computes in ``numpy.longdouble`` (80-bit
+extended precision on x86; the extra precision makes float32 and float64 results correctly
+rounded in practice) and returns the input's dtype.
 Overflow to inf and inf − inf are part of the intended semantics, so floating-point
 warnings are silenced inside the formulas.
 """
@@ -30,7 +31,7 @@ def _nan_where_nan(x, value):
 
 
 class Formulas:
-    """f, f′ and the parameter derivatives of one activation, on float64 arrays."""
+    """f, f′ and the parameter derivatives of one activation, on extended-precision arrays."""
 
     def forward(self, x, **params):
         raise NotImplementedError
@@ -76,7 +77,7 @@ class Tanh(Formulas):
         return 1 / np.cosh(x) ** 2
 
     def derivative_from_y(self, y):
-        return 1 - y * y
+        return (1 - y) * (1 + y)
 
 
 class Msaf(Formulas):
@@ -151,37 +152,41 @@ FORMULAS: dict[str, Formulas] = {
 }
 
 
-def _params(spec: Activation, values: tuple) -> dict:
-    return {p.name: v for p, v in zip(spec.params, values)}
+def _params(spec: Activation, values: tuple, dtype: np.dtype) -> dict:
+    """The parameters as the kernels see them: rounded to the data's dtype."""
+    def cast(v):
+        return tuple(np.longdouble(dtype.type(vk)) for vk in v) if isinstance(v, tuple) else np.longdouble(dtype.type(v))
+    return {p.name: cast(v) for p, v in zip(spec.params, values)}
 
 
-def _float64(*arrays):
-    return [np.asarray(a, dtype=np.float64) for a in arrays]
+def _wide(*arrays):
+    return [np.asarray(a, dtype=np.longdouble) for a in arrays]
 
 
 def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray, values: tuple) -> None:
     """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``."""
     formulas = FORMULAS[spec.name]
-    params = _params(spec, values)
+    params = _params(spec, values, out.dtype)
     with np.errstate(all="ignore"):
-        result = getattr(formulas, op)(*_float64(*arrays), **params)
+        result = getattr(formulas, op)(*_wide(*arrays), **params)
     np.copyto(out, result, casting="unsafe")
 
 
 def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:
-    """dict: learnable parameter → Σ g·∂f/∂parameter, summed in float64, in x's dtype."""
-    g64, x64 = _float64(g, x)
+    """dict: learnable parameter → Σ g·∂f/∂parameter, summed in extended precision, in x's dtype."""
+    gw, xw = _wide(g, x)
     with np.errstate(all="ignore"):
-        partials = FORMULAS[spec.name].param_derivatives(x64, **_params(spec, values))
+        partials = FORMULAS[spec.name].param_derivatives(xw, **_params(spec, values, x.dtype))
 
     def total(d):
-        return np.sum(g64 * d)
+        return np.sum(gw * d)
 
     grads = {}
     for name, d in partials.items():
         if isinstance(d, list):
             sums = np.array([total(dk) for dk in d], dtype=x.dtype)
-            grads[name] = sums if isinstance(_params(spec, values)[name], tuple) else sums[0]
+            vector = isinstance(values[spec.param_names.index(name)], tuple)
+            grads[name] = sums if vector else sums[0]
         else:
             grads[name] = x.dtype.type(total(d))
     return grads
@@ -189,14 +194,14 @@ def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -
 
 def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
     """y = e^(x − m) / Σ e^(x − m), m the maximum along ``axis``."""
-    x64 = np.asarray(x, dtype=np.float64)
+    (wide,) = _wide(x)
     with np.errstate(all="ignore"):
-        e = np.exp(x64 - np.max(x64, axis=axis, keepdims=True)) if x.size else x64
+        e = np.exp(wide - np.max(wide, axis=axis, keepdims=True)) if x.size else wide
         np.copyto(out, e / np.sum(e, axis=axis, keepdims=True), casting="unsafe")
 
 
 def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
     """dL/dx = y ⊙ (g − Σ g·y) along ``axis``."""
-    g64, y64 = _float64(g, y)
+    gw, yw = _wide(g, y)
     with np.errstate(all="ignore"):
-        np.copyto(out, y64 * (g64 - np.sum(g64 * y64, axis=axis, keepdims=True)), casting="unsafe")
+        np.copyto(out, yw * (gw - np.sum(gw * yw, axis=axis, keepdims=True)), casting="unsafe")

@@ -24,6 +24,7 @@ function at NaN is undefined, so it is NaN too, unlike PyTorch's pass-through at
 
 from numba.extending import register_jitable
 
+from fastact._kernels.exact import two_product, two_sum
 from fastact._kernels.vmath import exp, expm1, tanh
 
 
@@ -32,6 +33,8 @@ def _sigmoid_parts(z):
     """Return (e, s) with e = exp(-|z|) and s = 1 / (1 + e); both never overflow.
 
     sigmoid(z) = s for z >= 0 and e * s for z < 0; sigmoid'(z) = e * s * s for all z.
+    Arguments that are a rounded product or sum z come with their rounding error dz
+    (:mod:`fastact._kernels.exact`): without it, e^z loses |z| * eps of relative accuracy.
     """
     T = type(z)
     e = exp(-abs(z))
@@ -39,16 +42,21 @@ def _sigmoid_parts(z):
 
 
 @register_jitable
-def _sigmoid(z):
+def _sigmoid(z, dz):
+    """sigma(z + dz) for a rounding error dz (|dz| <= ulp(z)/2): sigma(z) + dz * sigma'(z)."""
     e, s = _sigmoid_parts(z)
-    return s if z >= 0 else e * s
+    return (s if z >= 0 else e * s) + dz * (e * s * s)
 
 
 @register_jitable
-def _sigmoid_slope(z):
-    """sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z)), without the cancellation of 1 - sigmoid."""
+def _sigmoid_slope(z, dz):
+    """sigma'(z + dz) = sigma'(z) * (1 + dz * (1 - 2 sigma(z))), where
+    sigma'(z) = e s^2 (no cancellation of 1 - sigma) and 1 - 2 sigma(z) = -sign(z) (1 - e) s."""
+    T = type(z)
     e, s = _sigmoid_parts(z)
-    return e * s * s
+    d = e * s * s
+    c = (T(1) - e) * s
+    return d + dz * d * (-c if z >= 0 else c)
 
 
 # --- sigmoid(x, slope): sigma(a x) --------------------------------------------------------
@@ -56,12 +64,14 @@ def _sigmoid_slope(z):
 
 @register_jitable
 def sigmoid_forward(x, p):
-    return _sigmoid(p[0] * x)
+    z, dz = two_product(p[0], x)
+    return _sigmoid(z, dz)
 
 
 @register_jitable
 def sigmoid_derivative(x, p):
-    return p[0] * _sigmoid_slope(p[0] * x)
+    z, dz = two_product(p[0], x)
+    return p[0] * _sigmoid_slope(z, dz)
 
 
 @register_jitable
@@ -79,7 +89,8 @@ def sigmoid_vjp_from_y(g, y, p):
 def sigmoid_param_vjp(g, x, p, k):
     """d/da sigma(a x) = x * sigma'(a x); 0 where sigma' underflows to 0, even at x = +-inf."""
     T = type(x)
-    d = _sigmoid_slope(p[0] * x)
+    z, dz = two_product(p[0], x)
+    d = _sigmoid_slope(z, dz)
     return T(0) if d == 0 else g * x * d
 
 
@@ -95,8 +106,7 @@ def tanh_forward(x, p):
 def tanh_derivative(x, p):
     """1 - tanh(x)^2 = 4 e / (1 + e)^2 with e = exp(-2|x|): no cancellation for large |x|."""
     T = type(x)
-    e, s = _sigmoid_parts(T(2) * x)
-    return T(4) * e * s * s
+    return T(4) * _sigmoid_slope(T(2) * x, T(0))
 
 
 @register_jitable
@@ -117,7 +127,8 @@ def tanh_vjp_from_y(g, y, p):
 def msaf_forward(x, p):
     acc = p[0]
     for k in range(1, len(p)):
-        acc += _sigmoid(x + p[k])
+        z, dz = two_sum(x, p[k])
+        acc += _sigmoid(z, dz)
     return acc
 
 
@@ -126,7 +137,8 @@ def msaf_derivative(x, p):
     T = type(x)
     acc = T(0)
     for k in range(1, len(p)):
-        acc += _sigmoid_slope(x + p[k])
+        z, dz = two_sum(x, p[k])
+        acc += _sigmoid_slope(z, dz)
     return acc
 
 
@@ -140,7 +152,8 @@ def msaf_param_vjp(g, x, p, k):
     """d/d offset = 1 (k = 0; NaN where x is NaN); d/d r_k = sigma'(x + r_k)."""
     if k == 0:
         return g if x == x else x
-    return g * _sigmoid_slope(x + p[k])
+    z, dz = two_sum(x, p[k])
+    return g * _sigmoid_slope(z, dz)
 
 
 # --- sym_msaf(x, r): -1 + sigma(x) + sigma(x + r) = sigma(x + r) - sigma(-x); p = (r,) ----
@@ -148,12 +161,16 @@ def msaf_param_vjp(g, x, p, k):
 
 @register_jitable
 def sym_msaf_forward(x, p):
-    return _sigmoid(x + p[0]) - _sigmoid(-x)
+    T = type(x)
+    z, dz = two_sum(x, p[0])
+    return _sigmoid(z, dz) - _sigmoid(-x, T(0))
 
 
 @register_jitable
 def sym_msaf_derivative(x, p):
-    return _sigmoid_slope(x) + _sigmoid_slope(x + p[0])
+    T = type(x)
+    z, dz = two_sum(x, p[0])
+    return _sigmoid_slope(x, T(0)) + _sigmoid_slope(z, dz)
 
 
 @register_jitable
@@ -163,7 +180,8 @@ def sym_msaf_vjp(g, x, p):
 
 @register_jitable
 def sym_msaf_param_vjp(g, x, p, k):
-    return g * _sigmoid_slope(x + p[0])
+    z, dz = two_sum(x, p[0])
+    return g * _sigmoid_slope(z, dz)
 
 
 # --- relu: 0 if x < 0 else x (relu(-0) = -0 and relu(NaN) = NaN, as PyTorch) --------------

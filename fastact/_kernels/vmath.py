@@ -1,5 +1,5 @@
 """Elementary math for the kernels (placeholder: the C library's functions)."""
 
-from math import exp, expm1, tanh
+from math import erf, exp, expm1, log, log1p, tanh
 
-__all__ = ["exp", "expm1", "tanh"]
+__all__ = ["erf", "exp", "expm1", "log", "log1p", "tanh"]
