@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastact._kernels import vmath
+from fastact._kernels.exact import two_sum
 
 #: Elements per block of a parameter-gradient reduction: the blocks, not the threads, fix
 #: the summation order, so the result is the same for every thread count.
@@ -101,7 +102,8 @@ def softmax_loop(parallel: bool):
     """Softmax of each row of a C-contiguous 2-D array: y = e^(x − m) / Σ e^(x − m).
 
     The running maximum propagates NaN; a row holding +inf gives inf − inf = NaN, hence a NaN
-    row, as PyTorch. The sum is accumulated in float64.
+    row, as PyTorch. x − m carries its rounding error into the exponential (as
+    :mod:`fastact._kernels.exact` explains); the sum is compensated, in float64.
     """
     tag = _cache_tag(parallel)
 
@@ -116,13 +118,18 @@ def softmax_loop(parallel: bool):
                 v = row[i]
                 m = v if (v > m or v != v) else m
             total = 0.0
+            compensation = 0.0
             for i in range(n):
-                e = vmath.exp(row[i] - m)
+                z, dz = two_sum(row[i], -m)  # e^(x - m) to within the rounding of exp
+                e = vmath.exp(z)
+                e += e * dz
                 y[i] = e
-                total += e
-            scale = 1.0 / total
+                t = total + e  # Neumaier-compensated sum
+                compensation += (total - t) + e if total >= e else (e - t) + total
+                total = t
+            total += compensation
             for i in range(n):
-                y[i] = y[i] * scale
+                y[i] = y[i] / total
 
     return _jit(loop, parallel)
 

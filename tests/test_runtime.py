@@ -1,0 +1,105 @@
+"""Dispatch, threads, import cost and the disk cache."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import fastact
+from fastact import _threads
+
+
+def test_backends_lists_numba_and_numpy_last():
+    names = fastact.backends()
+    assert "numba" in names and names[-1] == "numpy"
+
+
+def test_set_backend_and_use_backend():
+    assert fastact.get_backend() == "auto"
+    with fastact.use_backend("numpy"):
+        assert fastact.get_backend() == "numpy"
+        with fastact.use_backend("numba"):
+            assert fastact.get_backend() == "numba"
+        assert fastact.get_backend() == "numpy"
+    assert fastact.get_backend() == "auto"
+    fastact.set_backend("numpy")
+    try:
+        assert fastact.get_backend() == "numpy"
+        np.testing.assert_array_equal(fastact.relu(np.array([-1.0, 2.0])), [0.0, 2.0])
+    finally:
+        fastact.set_backend("auto")
+    with pytest.raises(ValueError, match="backend must be one of"):
+        fastact.set_backend("gpu")
+    assert fastact.get_backend() == "auto"
+
+
+def test_use_backend_is_local_to_the_thread():
+    with fastact.use_backend("numpy"):
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(fastact.get_backend).result() == "auto"
+
+
+def test_set_num_threads_validates():
+    previous = fastact.get_num_threads()
+    fastact.set_num_threads(1)
+    assert fastact.get_num_threads() == 1
+    fastact.set_num_threads(previous)
+    for bad in (0, -1, 10_000, 1.5, True):
+        with pytest.raises(ValueError, match="set_num_threads: n must be an integer"):
+            fastact.set_num_threads(bad)
+
+
+def test_concurrent_calls_from_python_threads_are_correct():
+    """Parallel loops launched from several Python threads at once neither crash nor mix results."""
+    n = 4 * _threads.PARALLEL_MIN_SIZE
+    inputs = [np.random.default_rng(i).standard_normal(n) for i in range(8)]
+    expected = [fastact.sigmoid(x, backend="numpy") for x in inputs]
+
+    def work(i):
+        for _ in range(5):
+            got = fastact.sigmoid(inputs[i], backend="numba")
+            back = fastact.elu_backward(inputs[i], inputs[i], backend="numba")
+        return got, back
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, range(8)))
+    for (got, back), want, x in zip(results, expected, inputs):
+        np.testing.assert_allclose(got, want, rtol=1e-15)
+        np.testing.assert_array_equal(back, fastact.elu_backward(x, x, backend="numba"))
+
+
+def run_python(code, **env):
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                            env={**os.environ, **env}, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_import_compiles_nothing_and_does_not_import_numba():
+    out = run_python("""
+        import sys, fastact
+        print('numba' in sys.modules, 'llvmlite' in sys.modules)
+    """)
+    assert out.split() == ["False", "False"]
+
+
+def test_works_when_no_cache_directory_is_writable(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    out = run_python("""
+        import numpy as np, fastact
+        print(fastact.elu(np.array([-1.0, 1.0]), backend="numba").tolist())
+    """, NUMBA_CACHE_DIR=str(blocker / "cache"), PYTHONWARNINGS="error")
+    assert out.strip() == str([float(np.expm1(-1.0)), 1.0])
+
+
+def test_loops_compile_in_memory_where_numba_cannot_cache():
+    from fastact._kernels import cpu_loops
+
+    namespace = {}
+    exec("def loop(x):\n    return x + 1\n", namespace)  # no source file: numba has no cache locator
+    assert cpu_loops._jit(namespace["loop"], parallel=False)(1) == 2
