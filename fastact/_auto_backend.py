@@ -8,27 +8,13 @@ from __future__ import annotations
 
 import importlib.util
 
-import numpy as np
-
-from fastact._catalog import Activation
-
 if importlib.util.find_spec("numba") is not None:
     from fastact import _numba_backend as _cpu
 else:  # pragma: no cover - numba is a dependency
     from fastact import _reference as _cpu
 
 
-def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray, values: tuple) -> None:
-    _cpu.elementwise(spec, op, arrays, out, values)
-
-
-def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:
-    return _cpu.param_grads(spec, g, x, values)
-
-
-def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
-    _cpu.softmax(x, out, axis)
-
-
-def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
-    _cpu.softmax_vjp(g, y, out, axis)
+elementwise = _cpu.elementwise
+param_grads = _cpu.param_grads
+softmax = _cpu.softmax
+softmax_vjp = _cpu.softmax_vjp

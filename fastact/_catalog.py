@@ -78,7 +78,10 @@ class Activation:
 
     def validate(self, values: tuple) -> tuple:
         """Check the parameter values (in ``params`` order) and return them normalised."""
-        if not values:
+        for v in values:
+            if type(v) is not float or v - v != 0.0:
+                break
+        else:  # every value a finite float (or none): the common case, kept cheap
             return values
         return tuple([p.validate(v, self.name) for p, v in zip(self.params, values)])
 

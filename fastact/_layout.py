@@ -28,8 +28,9 @@ def flat_operands(arrays: tuple, out: np.ndarray):
         for a in arrays:
             if not a.flags.c_contiguous:
                 break
-        else:  # the common case, kept free of generator overhead for small arrays
-            return [a.ravel() for a in arrays], out.ravel(), None
+        else:  # the common case, written out to stay cheap for small arrays
+            return (arrays[0].ravel(),) if len(arrays) == 1 else (arrays[0].ravel(), arrays[1].ravel()), \
+                out.ravel(), None
     if out.flags.f_contiguous and all(a.flags.f_contiguous for a in arrays):
         return [a.ravel(order="F") for a in arrays], out.ravel(order="F"), None
     flat = [np.ascontiguousarray(a).ravel() for a in arrays]
