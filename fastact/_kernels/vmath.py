@@ -78,6 +78,23 @@ def _bits_float(typingctx, i):
     return sig, codegen
 
 
+@intrinsic
+def _divide(typingctx, num, den):
+    """IEEE quotient num/den of two floats of the same type.
+
+    Plain ``/`` in Numba's default (python) error model tests the divisor
+    and raises ZeroDivisionError, a branch that also blocks vectorization;
+    this emits a bare ``fdiv`` (x/0 = +-inf, 0/0 = NaN).
+    """
+    if not isinstance(num, types.Float) or num != den:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.fdiv(args[0], args[1])
+
+    return num(num, den), codegen
+
+
 # --------------------------------------------------------------------------
 # Per-format constants.  Numba freezes them as typed constants, so float32
 # code never promotes to float64.  Polynomials: highest degree first, from
@@ -163,13 +180,28 @@ _F64 = _format(
 )
 
 
-@register_jitable
 def _horner(x, coeffs):
     """Evaluate the polynomial ``coeffs`` (highest degree first) at x."""
     p = coeffs[0]
     for c in coeffs[1:]:
         p = p * x + c
     return p
+
+
+@overload(_horner, jit_options={"forceinline": True})
+def _horner_straight_line(x, coeffs):
+    """Horner's scheme written out for the tuple's length.
+
+    A loop over a long tuple is not always unrolled by LLVM (it becomes a
+    switch on the index, which blocks vectorization), so generate the
+    straight-line code instead.
+    """
+    lines = ["def horner(x, coeffs):", "    p = coeffs[0]"]
+    lines += [f"    p = p * x + coeffs[{i}]" for i in range(1, coeffs.count)]
+    lines.append("    return p")
+    namespace = {}
+    exec("\n".join(lines), namespace)
+    return namespace["horner"]
 
 
 def _make_kernels(c):
@@ -186,18 +218,18 @@ def _make_kernels(c):
     int_zero, int_one = it(0), it(1)
     mant_bits, exp_bias = c.MANT_BITS, c.EXP_BIAS
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def copysign(magnitude, sign_source):
         """|magnitude| with the sign bit of sign_source (bit operations)."""
         bits = _float_bits(abs(magnitude)) | (_float_bits(sign_source) & sign_mask)
         return _bits_float(it(bits))
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def pow2(k):
         """2**k for integer k in the normal exponent range (exact)."""
         return _bits_float(it((k + exp_bias) << mant_bits))
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def reduce_ln2(x):
         """Split x = k*ln2 + r + r_err, integer k, |r| <= ln2/2 (Cody-Waite).
 
@@ -214,7 +246,7 @@ def _make_kernels(c):
         r = r_hi - r_lo
         return k, r, (r_hi - r) - r_lo
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def expm1_reduced(r, r_err):
         """expm1(r + r_err) for |r| <= ln2/2 as an unevaluated sum hi + lo.
 
@@ -227,7 +259,7 @@ def _make_kernels(c):
         lo = ((r - hi) + tail) + (r_err + r_err * hi)
         return hi, lo
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def exp_parts(x):
         """e**x as an unevaluated sum hi + lo (|lo| <~ ulp(hi)/2).
 
@@ -246,12 +278,12 @@ def _make_kernels(c):
         scale_lo, scale_hi = pow2(k - k_hi), pow2(k_hi)
         return (mantissa * scale_lo) * scale_hi, (mantissa_lo * scale_lo) * scale_hi
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def exp_(x):
         """e**x."""
         return exp_parts(x)[0]
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def expm1_(x):
         """e**x - 1 = 2**k*expm1(r) + (2**k - 1), evaluated as
         (2**(k-j)*expm1(r) + (2**(k-j) - 2**-j)) * 2**j with j = k//2 so
@@ -270,7 +302,7 @@ def _make_kernels(c):
         y = (total + total_lo) * pow2(k_hi)
         return y if x != zero else x                # keeps the sign of zero
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def log_finite(x, correction):
         """log(x + x*correction) for finite x > 0 (subnormals included).
 
@@ -286,7 +318,7 @@ def _make_kernels(c):
         bits = _float_bits(xs) + (c.ONE_BITS - c.SQRT_HALF_BITS)
         k = (bits >> mant_bits) - exp_bias - k_bias
         f = _bits_float(it((bits & c.MANT_MASK) + c.SQRT_HALF_BITS)) - one
-        s = f / (two + f)
+        s = _divide(f, two + f)
         z = s * s
         tail = z * _horner(z, c.LOG_TAIL)
         half_f2 = half * f * f
@@ -294,33 +326,33 @@ def _make_kernels(c):
         return kf * c.LN2_HI - ((half_f2 - (s * (half_f2 + tail)
                                              + (kf * c.LN2_LO + correction))) - f)
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def log_special(x, y):
         """Replace y by the IEEE result where x is 0, negative, inf or NaN."""
         y = y if x < inf else x                     # +inf -> inf, NaN -> NaN
         return y if x > zero else (-inf if x == zero else nan)
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def log_(x):
         """Natural logarithm."""
         return log_special(x, log_finite(x, zero))
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def log1p_(x):
         """log(1 + x) = log(u) + c/u with u = fl(1 + x) and c the rounding
         error of u, computed exactly (c = x - (u-1), or 1 - (u-x) if u >= 2)."""
         u = one + x
         c_err = (one - (u - x)) if u >= two else (x - (u - one))
-        y = log_special(u, log_finite(u, c_err / u))
+        y = log_special(u, log_finite(u, _divide(c_err, u)))
         return y if x != zero else x                # keeps the sign of zero
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def refine_quotient(y, num_lo, den_lo, inv_den):
         """(num + num_lo)/(den + den_lo) from y = fl(num/den) to first
         order in the lo parts; inv_den ~ 1/den (a few bits suffice)."""
         return y + (num_lo - y * den_lo) * inv_den
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def tanh_(x):
         """tanh|x| = (1 - e)/(1 + e), e = exp(-2|x|) = e_hi + e_lo <= 1.
 
@@ -334,10 +366,10 @@ def _make_kernels(c):
         num_lo = ((one - num) - e_hi) - e_lo       # exact + e_lo
         den = one + e_hi
         den_lo = ((one - den) + e_hi) + e_lo
-        y = num / den
+        y = _divide(num, den)
         return copysign(refine_quotient(y, num_lo, den_lo, half + half * y), x)
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def sigmoid_(x):
         """1/(1 + e**-x) = num/(1 + e) with e = exp(-|x|) <= 1 and
         num = 1 (x >= 0) or e (x < 0): never overflows, NaN -> NaN.
@@ -349,11 +381,11 @@ def _make_kernels(c):
         positive = x >= zero
         num = one if positive else e_hi
         num_lo = zero if positive else e_lo
-        y = num / den
+        y = _divide(num, den)
         inv_den = y if positive else one - y
         return refine_quotient(y, num_lo, den_lo, inv_den)
 
-    @register_jitable
+    @register_jitable(forceinline=True)
     def erf_(x):
         """Error function, odd.  |x| < 1: x + x*Q(x**2).  |x| >= 1:
         1 - exp(-x**2) * erfcx(|x|) with erfcx a polynomial in
@@ -361,7 +393,7 @@ def _make_kernels(c):
         a = abs(x)
         small = a + a * _horner(a * a, c.ERF_SMALL)
         ac = c.ERF_CLAMP if a > c.ERF_CLAMP else a  # NaN passes
-        t = one / (ac + c.ERF_SHIFT)
+        t = _divide(one, ac + c.ERF_SHIFT)
         large = one - exp_(-(ac * ac)) * _horner(t, c.ERFCX)
         return copysign(small if a < c.ERF_SPLIT else large, x)
 
@@ -424,7 +456,7 @@ def _register(public):
     kernel32 = _KERNELS[32][public.__name__]
     kernel64 = _KERNELS[64][public.__name__]
 
-    @overload(public)
+    @overload(public, jit_options={"forceinline": True})
     def _overload(x):
         if isinstance(x, types.Float) and x.bitwidth == 32:
             return lambda x: kernel32(x)
