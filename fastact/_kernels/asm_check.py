@@ -49,8 +49,8 @@ def loop_function_asm(dispatcher, signature):
 
 def analyze(asm):
     """Widest packed register, packed-op count, calls and symbols in asm."""
-    registers = [reg[0] for reg in _PACKED_FP.findall(asm)]
-    widest = max(registers, key="xyz".index, default="-")
+    registers = _PACKED_FP.findall(asm)
+    widest = max(registers, key=lambda reg: "xyz".index(reg[0]), default="-")
     symbols = sorted(set(s for s in _SYMBOL.findall(asm) if not s.startswith(".L")))
     return {"widest": widest, "packed_ops": len(registers),
             "calls": _CALL.findall(asm), "symbols": symbols}
