@@ -158,3 +158,28 @@ def test_loops_vectorize_without_calls():
         assert row["calls"] == [], (key, row["calls"])
         assert row["symbols"] == [], (key, row["symbols"])
         assert row["widest"] in ("ymm", "zmm"), (key, row["widest"])
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
+                    reason="assembly patterns are x86-64")
+def test_activation_loops_vectorize_without_calls(tmp_path):
+    """The numba backend's loops inline every formula and use packed SIMD registers.
+
+    Runs in a fresh process with an empty numba cache: numba shows no assembly for cached code.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json; from fastact._kernels import asm_check; import numpy as np;"
+            "r = asm_check.activation_report(ops=('forward', 'vjp'), dtypes=(np.float32,));"
+            "print(json.dumps({' '.join(k): v for k, v in r.items()}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert len(report) >= 14
+    for key, row in report.items():
+        assert row["calls"] == [] and row["symbols"] == [], (key, row["calls"], row["symbols"])
+        assert row["widest"] in ("ymm", "zmm"), (key, row["widest"])

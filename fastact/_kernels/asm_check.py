@@ -1,6 +1,8 @@
-"""Check that loops over ``vmath`` functions vectorize and call no libm.
+"""Check that loops over ``vmath`` functions and over every activation vectorize and call nothing.
 
-For every function and dtype this njit-compiles ``out[i] = f(x[i])``,
+For every function and dtype this njit-compiles ``out[i] = f(x[i])`` (and, for every
+activation of the catalogue, the library's own forward/derivative/backward loops from
+:mod:`fastact._kernels.cpu_loops`),
 takes the assembly of the compiled loop function (``inspect_asm``; the
 CPython wrapper that follows it is cut off) and reports
 
@@ -11,7 +13,9 @@ CPython wrapper that follows it is cut off) and reports
   symbols it references (a libm call such as ``exp``/``expf`` would show
   here and would stop vectorization).
 
-Repeat the check with ``python -m fastact._kernels.asm_check``.  Numba
+Repeat the check with ``python -m fastact._kernels.asm_check`` (numba refuses to show the
+assembly of code loaded from its disk cache, so run it with ``NUMBA_CACHE_DIR`` pointing to an
+empty temporary folder).  Numba
 compiles for the host CPU, so the register width depends on the machine:
 ``zmm`` needs a CPU (and LLVM tuning) that uses 512-bit vectors, ``ymm``
 appears on AVX2 machines.
@@ -69,11 +73,43 @@ def vector_width_report():
     return report
 
 
-def main():
-    print(f"{'function':9} {'dtype':8} {'widest':6} {'packed':>6}  calls / symbols")
-    for (name, dtype), row in vector_width_report().items():
+def activation_report(names=None, ops=("forward", "derivative", "vjp", "vjp_from_y"), dtypes=DTYPES):
+    """{(activation, op, dtype name): analyze(...)} for the serial loops of the numba backend."""
+    from fastact._catalog import ELEMENTWISE
+    from fastact._kernels import cpu_loops, scalar
+
+    report = {}
+    for name in names or ELEMENTWISE:
+        spec = ELEMENTWISE[name]
+        values = spec.validate(tuple((0.0, -4.0) if p.vector else (-4.0 if p.default is None else p.default)
+                                     for p in spec.params))
+        for op in ops:
+            formula = getattr(scalar, f"{name}_{op}", None)
+            if formula is None:
+                continue
+            for dtype in dtypes:
+                x = np.linspace(-1, 1, 64).astype(dtype)
+                p = spec.pack(x.dtype, values)
+                if op in ("forward", "derivative"):
+                    loop = cpu_loops.map_loop(formula, parallel=False)
+                    loop(x, np.empty_like(x), p)
+                else:
+                    loop = cpu_loops.vjp_loop(formula, parallel=False)
+                    loop(x, x, np.empty_like(x), p)
+                report[name, op, dtype.__name__] = analyze(loop_function_asm(loop, loop.signatures[0]))
+    return report
+
+
+def _print(rows):
+    for key, row in rows.items():
         extra = ", ".join(row["calls"] + row["symbols"]) or "none"
-        print(f"{name:9} {dtype:8} {row['widest']:6} {row['packed_ops']:6d}  {extra}")
+        print(" ".join(f"{k:11}" for k in key) + f" {row['widest']:6} {row['packed_ops']:6d}  {extra}")
+
+
+def main():
+    print("function / activation, op, dtype, widest register, packed ops, calls / symbols")
+    _print(vector_width_report())
+    _print(activation_report())
 
 
 if __name__ == "__main__":

@@ -41,21 +41,21 @@ def _llvm_fma(typingctx, a, b, c):
     return a(a, b, c), codegen
 
 
-@overload(fma)
+@overload(fma, jit_options={"forceinline": True})
 def _fma_overload(a, b, c):
     if isinstance(a, types.Float) and a == b == c:
         return lambda a, b, c: _llvm_fma(a, b, c)
     return None
 
 
-@register_jitable
+@register_jitable(forceinline=True)
 def two_product(a, b):
     p = a * b
     e = fma(a, b, -p)
     return p, (e if abs(p) < math.inf else type(p)(0))
 
 
-@register_jitable
+@register_jitable(forceinline=True)
 def two_sum(a, b):
     s = a + b
     bv = s - a

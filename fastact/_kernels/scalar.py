@@ -27,8 +27,12 @@ from numba.extending import register_jitable
 from fastact._kernels.exact import two_product, two_sum
 from fastact._kernels.vmath import exp, expm1, tanh
 
+#: Scalar functions are always inlined into the loops that call them: LLVM's own inliner
+#: declines the larger ones, and a call in the loop body stops vectorization.
+jitable = register_jitable(forceinline=True)
 
-@register_jitable
+
+@jitable
 def _sigmoid_parts(z):
     """Return (e, s) with e = exp(-|z|) and s = 1 / (1 + e); both never overflow.
 
@@ -41,14 +45,14 @@ def _sigmoid_parts(z):
     return e, T(1) / (T(1) + e)
 
 
-@register_jitable
+@jitable
 def _sigmoid(z, dz):
     """sigma(z + dz) for a rounding error dz (|dz| <= ulp(z)/2): sigma(z) + dz * sigma'(z)."""
     e, s = _sigmoid_parts(z)
     return (s if z >= 0 else e * s) + dz * (e * s * s)
 
 
-@register_jitable
+@jitable
 def _sigmoid_slope(z, dz):
     """sigma'(z + dz) = sigma'(z) * (1 + dz * (1 - 2 sigma(z))), where
     sigma'(z) = e s^2 (no cancellation of 1 - sigma) and 1 - 2 sigma(z) = -sign(z) (1 - e) s."""
@@ -62,30 +66,30 @@ def _sigmoid_slope(z, dz):
 # --- sigmoid(x, slope): sigma(a x) --------------------------------------------------------
 
 
-@register_jitable
+@jitable
 def sigmoid_forward(x, p):
     z, dz = two_product(p[0], x)
     return _sigmoid(z, dz)
 
 
-@register_jitable
+@jitable
 def sigmoid_derivative(x, p):
     z, dz = two_product(p[0], x)
     return p[0] * _sigmoid_slope(z, dz)
 
 
-@register_jitable
+@jitable
 def sigmoid_vjp(g, x, p):
     return g * sigmoid_derivative(x, p)
 
 
-@register_jitable
+@jitable
 def sigmoid_vjp_from_y(g, y, p):
     T = type(y)
     return g * (p[0] * y * (T(1) - y))
 
 
-@register_jitable
+@jitable
 def sigmoid_param_vjp(g, x, p, k):
     """d/da sigma(a x) = x * sigma'(a x); 0 where sigma' underflows to 0, even at x = +-inf."""
     T = type(x)
@@ -97,24 +101,24 @@ def sigmoid_param_vjp(g, x, p, k):
 # --- tanh -----------------------------------------------------------------------------------
 
 
-@register_jitable
+@jitable
 def tanh_forward(x, p):
     return tanh(x)
 
 
-@register_jitable
+@jitable
 def tanh_derivative(x, p):
     """1 - tanh(x)^2 = 4 e / (1 + e)^2 with e = exp(-2|x|): no cancellation for large |x|."""
     T = type(x)
     return T(4) * _sigmoid_slope(T(2) * x, T(0))
 
 
-@register_jitable
+@jitable
 def tanh_vjp(g, x, p):
     return g * tanh_derivative(x, p)
 
 
-@register_jitable
+@jitable
 def tanh_vjp_from_y(g, y, p):
     T = type(y)
     return g * ((T(1) - y) * (T(1) + y))
@@ -123,7 +127,7 @@ def tanh_vjp_from_y(g, y, p):
 # --- msaf(x, r, offset): offset + sum_k sigma(x + r_k); p = (offset, r_0, ..., r_{K-1}) -----
 
 
-@register_jitable
+@jitable
 def msaf_forward(x, p):
     acc = p[0]
     for k in range(1, len(p)):
@@ -132,7 +136,7 @@ def msaf_forward(x, p):
     return acc
 
 
-@register_jitable
+@jitable
 def msaf_derivative(x, p):
     T = type(x)
     acc = T(0)
@@ -142,12 +146,12 @@ def msaf_derivative(x, p):
     return acc
 
 
-@register_jitable
+@jitable
 def msaf_vjp(g, x, p):
     return g * msaf_derivative(x, p)
 
 
-@register_jitable
+@jitable
 def msaf_param_vjp(g, x, p, k):
     """d/d offset = 1 (k = 0; NaN where x is NaN); d/d r_k = sigma'(x + r_k)."""
     if k == 0:
@@ -159,26 +163,26 @@ def msaf_param_vjp(g, x, p, k):
 # --- sym_msaf(x, r): -1 + sigma(x) + sigma(x + r) = sigma(x + r) - sigma(-x); p = (r,) ----
 
 
-@register_jitable
+@jitable
 def sym_msaf_forward(x, p):
     T = type(x)
     z, dz = two_sum(x, p[0])
     return _sigmoid(z, dz) - _sigmoid(-x, T(0))
 
 
-@register_jitable
+@jitable
 def sym_msaf_derivative(x, p):
     T = type(x)
     z, dz = two_sum(x, p[0])
     return _sigmoid_slope(x, T(0)) + _sigmoid_slope(z, dz)
 
 
-@register_jitable
+@jitable
 def sym_msaf_vjp(g, x, p):
     return g * sym_msaf_derivative(x, p)
 
 
-@register_jitable
+@jitable
 def sym_msaf_param_vjp(g, x, p, k):
     z, dz = two_sum(x, p[0])
     return g * _sigmoid_slope(z, dz)
@@ -187,25 +191,25 @@ def sym_msaf_param_vjp(g, x, p, k):
 # --- relu: 0 if x < 0 else x (relu(-0) = -0 and relu(NaN) = NaN, as PyTorch) --------------
 
 
-@register_jitable
+@jitable
 def relu_forward(x, p):
     T = type(x)
     return T(0) if x < 0 else x
 
 
-@register_jitable
+@jitable
 def relu_derivative(x, p):
     T = type(x)
     return T(1) if x > 0 else (T(0) if x <= 0 else x)
 
 
-@register_jitable
+@jitable
 def relu_vjp(g, x, p):
     T = type(x)
     return g if x > 0 else (T(0) if x <= 0 else x)
 
 
-@register_jitable
+@jitable
 def relu_vjp_from_y(g, y, p):
     return relu_vjp(g, y, p)
 
@@ -213,29 +217,29 @@ def relu_vjp_from_y(g, y, p):
 # --- leaky_relu(x, negative_slope): x if x > 0 else b x; p = (b,) ---------------------------
 
 
-@register_jitable
+@jitable
 def leaky_relu_forward(x, p):
     return x if x > 0 else p[0] * x
 
 
-@register_jitable
+@jitable
 def leaky_relu_derivative(x, p):
     T = type(x)
     return T(1) if x > 0 else (p[0] if x <= 0 else x)
 
 
-@register_jitable
+@jitable
 def leaky_relu_vjp(g, x, p):
     return g if x > 0 else (g * p[0] if x <= 0 else x)
 
 
-@register_jitable
+@jitable
 def leaky_relu_vjp_from_y(g, y, p):
     """Valid for b > 0, where y > 0 exactly when x > 0."""
     return leaky_relu_vjp(g, y, p)
 
 
-@register_jitable
+@jitable
 def leaky_relu_param_vjp(g, x, p, k):
     T = type(x)
     return T(0) if x > 0 else g * x
@@ -244,29 +248,29 @@ def leaky_relu_param_vjp(g, x, p, k):
 # --- elu(x, alpha): x if x > 0 else alpha expm1(x); p = (alpha,) ----------------------------
 
 
-@register_jitable
+@jitable
 def elu_forward(x, p):
     return x if x > 0 else p[0] * expm1(x)
 
 
-@register_jitable
+@jitable
 def elu_derivative(x, p):
     T = type(x)
     return T(1) if x > 0 else p[0] * exp(x)
 
 
-@register_jitable
+@jitable
 def elu_vjp(g, x, p):
     return g if x > 0 else g * (p[0] * exp(x))
 
 
-@register_jitable
+@jitable
 def elu_vjp_from_y(g, y, p):
     """For alpha >= 0: y > 0 exactly when x > 0, and alpha e^x = y + alpha below."""
     return g if y > 0 else g * (y + p[0])
 
 
-@register_jitable
+@jitable
 def elu_param_vjp(g, x, p, k):
     T = type(x)
     return T(0) if x > 0 else g * expm1(x)
