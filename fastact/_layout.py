@@ -59,3 +59,25 @@ def commit_rows(out: np.ndarray, axis: int, pending) -> None:
     """Copy a pending row-wise result back into ``out``."""
     if pending is not None:
         np.copyto(np.moveaxis(out.reshape(out.shape or (1,)), axis, -1), pending)
+
+
+#: Below this many trailing elements per index of ``axis``, moving the axis last (a transposed
+#: copy) is faster than column-wise loops (measured: bench/RESULTS.md, "softmax along an axis").
+MIN_SLAB_COLUMNS = 32
+
+
+def slabs(arrays: tuple, out: np.ndarray, axis: int):
+    """(outer, n, inner) views of C-contiguous arrays around ``axis``, or None.
+
+    None when ``axis`` is the last (rows are better), when fewer than ``MIN_SLAB_COLUMNS``
+    elements follow it, or when an operand is not C-contiguous.
+    """
+    shape = out.shape
+    if axis >= len(shape) - 1 or not out.flags.c_contiguous or np.prod(shape[axis + 1:]) < MIN_SLAB_COLUMNS:
+        return None
+    for a in arrays:
+        if not a.flags.c_contiguous:
+            return None
+    inner = int(np.prod(shape[axis + 1:]))
+    view = (int(np.prod(shape[:axis])), shape[axis], inner)
+    return [a.reshape(view) for a in (*arrays, out)]

@@ -123,19 +123,24 @@ def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -
 
 def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
     """Softmax along ``axis`` into ``out`` (which may be ``x``)."""
-    if out.size == 0:
-        return
-    src = _layout.rows(x, axis)
-    dst, pending = _layout.row_output(out, axis)
-    _run("softmax", None, out.size, src, dst)
-    _layout.commit_rows(out, axis, pending)
+    _row_wise("softmax", (x,), out, axis)
 
 
 def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
     """dL/dx = y ⊙ (g − Σ g·y) along ``axis`` into ``out`` (which may be ``g``)."""
+    _row_wise("softmax_vjp", (g, y), out, axis)
+
+
+def _row_wise(kind: str, arrays: tuple, out: np.ndarray, axis: int) -> None:
+    """Run a row-wise loop: on (outer, n, inner) views of C-contiguous arrays when ``axis`` is
+    not the last (no transposed copy), else on (rows, n) rows of the moved axis."""
     if out.size == 0:
         return
-    src_g, src_y = _layout.rows(g, axis), _layout.rows(y, axis)
+    slabs = _layout.slabs(arrays, out, axis)
+    if slabs is not None:
+        _run(kind.replace("softmax", "softmax_columns"), None, out.size, *slabs)
+        return
+    src = [_layout.rows(a, axis) for a in arrays]
     dst, pending = _layout.row_output(out, axis)
-    _run("softmax_vjp", None, out.size, src_g, src_y, dst)
+    _run(kind, None, out.size, *src, dst)
     _layout.commit_rows(out, axis, pending)

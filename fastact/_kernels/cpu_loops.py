@@ -20,7 +20,7 @@ import pathlib
 import numpy as np
 from numba import njit, prange
 
-from fastact._kernels import vmath
+from fastact._kernels import rows, vmath
 from fastact._kernels.exact import two_sum
 
 #: Elements per block of a parameter-gradient reduction: the blocks, not the threads, fix
@@ -101,33 +101,28 @@ def param_sums_loop(f, parallel: bool):
 def softmax_loop(parallel: bool):
     """Softmax of each row of a C-contiguous 2-D array: y = e^(x − m) / Σ e^(x − m).
 
-    The running maximum propagates NaN; a row holding +inf gives inf − inf = NaN, hence a NaN
-    row, as PyTorch. x − m carries its rounding error into the exponential (as
-    :mod:`fastact._kernels.exact` explains); the sum is compensated, in float64.
+    The maximum propagates NaN; a row holding +inf gives inf − inf = NaN, hence a NaN row,
+    as PyTorch. x − m carries its rounding error into the exponential (as
+    :mod:`fastact._kernels.exact` explains). Four passes over the row, each vectorized
+    (:mod:`fastact._kernels.rows`); a row that fits in cache is read from and written to memory
+    once.
     """
     tag = _cache_tag(parallel)
 
     def loop(x, out):
         tag  # noqa: B018
         n = x.shape[1]
+        if n == 0:
+            return
         for r in prange(x.shape[0]):
             row = x[r]
             y = out[r]
-            m = row[0]
-            for i in range(1, n):
-                v = row[i]
-                m = v if (v > m or v != v) else m
-            total = 0.0
-            compensation = 0.0
+            m = rows.row_max(row)
             for i in range(n):
-                z, dz = two_sum(row[i], -m)  # e^(x - m) to within the rounding of exp
+                z, dz = two_sum(row[i], -m)
                 e = vmath.exp(z)
-                e += e * dz
-                y[i] = e
-                t = total + e  # Neumaier-compensated sum
-                compensation += (total - t) + e if total >= e else (e - t) + total
-                total = t
-            total += compensation
+                y[i] = e + e * dz
+            total = rows.row_sum(y, None)
             for i in range(n):
                 y[i] = y[i] / total
 
@@ -135,17 +130,92 @@ def softmax_loop(parallel: bool):
 
 
 def softmax_vjp_loop(parallel: bool):
-    """Row-wise dL/dx = y ⊙ (g − Σ g·y), the sum accumulated in float64."""
+    """Row-wise dL/dx = y ⊙ (g − Σ g·y), the sum in float64 (:func:`rows.row_sum`)."""
     tag = _cache_tag(parallel)
 
     def loop(g, y, out):
         tag  # noqa: B018
         n = y.shape[1]
         for r in prange(y.shape[0]):
-            total = 0.0
-            for i in range(n):
-                total += g[r, i] * y[r, i]
+            total = rows.row_sum(g[r], y[r])
             for i in range(n):
                 out[r, i] = y[r, i] * (g[r, i] - total)
+
+    return _jit(loop, parallel)
+
+
+#: Columns per task of the column-wise softmax loops: tasks are (outer index, column chunk).
+COLUMN_CHUNK = 256
+
+
+def softmax_columns_loop(parallel: bool):
+    """Softmax along the middle axis of a C-contiguous (outer, n, inner) array.
+
+    For an axis other than the last: each pass runs along rows of an (n, chunk) block of the
+    slab, so memory is read in order and the loops vectorize across columns, with no
+    transposed copy. Per column: NaN-propagating maximum, e^(x − m) with the rounding error of
+    x − m, a Neumaier-compensated float64 sum, then one division per element.
+    """
+    tag = _cache_tag(parallel)
+    chunk = COLUMN_CHUNK
+
+    def loop(x, out):
+        tag  # noqa: B018
+        n, inner = x.shape[1], x.shape[2]
+        chunks = (inner + chunk - 1) // chunk
+        for task in prange(x.shape[0] * chunks):
+            o = task // chunks
+            j0 = (task % chunks) * chunk
+            width = min(chunk, inner - j0)
+            m = x[o, 0, j0:j0 + width].copy()
+            for i in range(1, n):
+                for j in range(width):
+                    m[j] = rows._larger(x[o, i, j0 + j], m[j])
+            total = np.zeros(width)
+            compensation = np.zeros(width)
+            for i in range(n):
+                for j in range(width):
+                    z, dz = two_sum(x[o, i, j0 + j], -m[j])
+                    e = vmath.exp(z)
+                    e += e * dz
+                    out[o, i, j0 + j] = e
+                    t = total[j] + e
+                    compensation[j] += (total[j] - t) + e if total[j] >= e else (e - t) + total[j]
+                    total[j] = t
+            for j in range(width):
+                total[j] += compensation[j]
+            for i in range(n):
+                for j in range(width):
+                    out[o, i, j0 + j] = out[o, i, j0 + j] / total[j]
+
+    return _jit(loop, parallel)
+
+
+def softmax_columns_vjp_loop(parallel: bool):
+    """softmax_vjp along the middle axis of C-contiguous (outer, n, inner) arrays."""
+    tag = _cache_tag(parallel)
+    chunk = COLUMN_CHUNK
+
+    def loop(g, y, out):
+        tag  # noqa: B018
+        n, inner = y.shape[1], y.shape[2]
+        chunks = (inner + chunk - 1) // chunk
+        for task in prange(y.shape[0] * chunks):
+            o = task // chunks
+            j0 = (task % chunks) * chunk
+            width = min(chunk, inner - j0)
+            total = np.zeros(width)
+            compensation = np.zeros(width)
+            for i in range(n):
+                for j in range(width):
+                    v = float(g[o, i, j0 + j]) * y[o, i, j0 + j]
+                    t = total[j] + v
+                    compensation[j] += (total[j] - t) + v if abs(total[j]) >= abs(v) else (v - t) + total[j]
+                    total[j] = t
+            for j in range(width):
+                total[j] += compensation[j]
+            for i in range(n):
+                for j in range(width):
+                    out[o, i, j0 + j] = y[o, i, j0 + j] * (g[o, i, j0 + j] - total[j])
 
     return _jit(loop, parallel)
