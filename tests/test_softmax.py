@@ -78,3 +78,20 @@ def test_jacobian_matches_backward_and_finite_differences(axis):
         np.moveaxis(step, axis, -1)[..., j] = h
         fd = (fastact.softmax(x + step, axis=axis) - fastact.softmax(x - step, axis=axis)) / (2 * h)
         np.testing.assert_allclose(jac[..., j], fd, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("shape, axis", [((5, 7, 300), 1), ((6, 40), 0), ((9, 2, 33), 0)])
+def test_softmax_column_loops_for_a_non_last_axis(backend, dtype, shape, axis):
+    """Enough trailing elements for the column-wise loops, several column chunks, NaN/inf."""
+    x = data(dtype, shape)
+    x[(0,) * len(shape)] = np.nan
+    x[(1,) * len(shape)] = np.inf
+    got = fastact.softmax(x, axis=axis, backend=backend)
+    assert_close(got, fastact.softmax(x, axis=axis, backend="numpy"), ulps=4)
+    g = data(dtype, shape, seed=1)
+    y = fastact.softmax(data(dtype, shape), axis=axis, backend="numpy")
+    assert_close(fastact.softmax_backward(g, y, axis=axis, backend=backend),
+                 fastact.softmax_backward(g, y, axis=axis, backend="numpy"), ulps=8, atol_eps=8)
+    inplace = x.copy()
+    fastact.softmax_(inplace, axis=axis, backend=backend)
+    assert_close(inplace, got, ulps=0)
