@@ -42,3 +42,15 @@ def test_docstring_examples_run(name):
 def test_examples_exist_for_every_forward_function():
     for name in ELEMENTWISE:
         assert ">>> fastact." in getattr(fastact, name).__doc__
+
+
+def test_readme_example_runs():
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(__file__).parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks
+    for block in blocks:
+        namespace = {}
+        exec(compile(block, "README.md", "exec"), namespace)
