@@ -8,7 +8,9 @@ Importing fastact compiles nothing: each kernel compiles on its first call and i
 """
 
 from fastact._api import GENERATED as _GENERATED
+from fastact._bias import BiasActGrads, bias_act, bias_act_backward
 from fastact._dispatch import BackendUnavailableError, backends, get_backend, set_backend, use_backend
+from fastact._losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from fastact._softmax import softmax, softmax_, softmax_backward, softmax_jacobian
 from fastact._threads import get_num_threads, set_num_threads
 
@@ -17,4 +19,5 @@ globals().update(_GENERATED)
 __version__ = "0.1.0"
 __all__ = sorted([*_GENERATED, "softmax", "softmax_", "softmax_backward", "softmax_jacobian",
                   "backends", "get_backend", "set_backend", "use_backend", "BackendUnavailableError",
-                  "get_num_threads", "set_num_threads"])
+                  "get_num_threads", "set_num_threads", "bias_act", "bias_act_backward", "BiasActGrads",
+                  "softmax_cross_entropy", "softmax_cross_entropy_backward"])

@@ -18,3 +18,6 @@ elementwise = _cpu.elementwise
 param_grads = _cpu.param_grads
 softmax = _cpu.softmax
 softmax_vjp = _cpu.softmax_vjp
+bias_act = _cpu.bias_act
+bias_act_vjp = _cpu.bias_act_vjp
+bias_param_grads = _cpu.bias_param_grads

@@ -81,3 +81,24 @@ def slabs(arrays: tuple, out: np.ndarray, axis: int):
     inner = int(np.prod(shape[axis + 1:]))
     view = (int(np.prod(shape[:axis])), shape[axis], inner)
     return [a.reshape(view) for a in (*arrays, out)]
+
+
+def feature_slabs(arrays: tuple, out: np.ndarray, axis: int):
+    """C-contiguous (outer, C, inner) views around the feature ``axis``, and the pending output.
+
+    Returns ``(slabs, out_slab, pending)``; inputs that are not C-contiguous are copied, and
+    when ``out`` is not, the loop writes into ``pending``, for :func:`commit_slabs`.
+    """
+    shape = out.shape
+    view = (int(np.prod(shape[:axis])), shape[axis], int(np.prod(shape[axis + 1:])))
+    slabs = [np.ascontiguousarray(a).reshape(view) for a in arrays]
+    if out.flags.c_contiguous:
+        return slabs, out.reshape(view), None
+    pending = np.empty(view, out.dtype)
+    return slabs, pending, pending
+
+
+def commit_slabs(out: np.ndarray, pending) -> None:
+    """Copy a pending (outer, C, inner) result back into ``out``."""
+    if pending is not None:
+        np.copyto(out, pending.reshape(out.shape))

@@ -18,14 +18,18 @@ import numpy as np
 
 from fastact import _layout, _threads
 from fastact._catalog import Activation
-from fastact._kernels import cpu_loops, scalar
+from fastact._kernels import bias_loops, cpu_loops, scalar
 
+#: kind of loop → (factory, the scalar formula it is built around: ``scalar.NAME_<suffix>``)
 _FACTORIES = {
-    "forward": cpu_loops.map_loop,
-    "derivative": cpu_loops.map_loop,
-    "vjp": cpu_loops.vjp_loop,
-    "vjp_from_y": cpu_loops.vjp_loop,
-    "param_vjp": cpu_loops.param_sums_loop,
+    "forward": (cpu_loops.map_loop, "forward"),
+    "derivative": (cpu_loops.map_loop, "derivative"),
+    "vjp": (cpu_loops.vjp_loop, "vjp"),
+    "vjp_from_y": (cpu_loops.vjp_loop, "vjp_from_y"),
+    "param_vjp": (cpu_loops.param_sums_loop, "param_vjp"),
+    "bias_forward": (bias_loops.bias_map_loop, "forward"),
+    "bias_vjp": (bias_loops.bias_vjp_loop, "vjp"),
+    "bias_param_vjp": (bias_loops.bias_param_sums_loop, "param_vjp"),
 }
 
 _loops: dict = {}
@@ -43,7 +47,8 @@ def _loop(kind: str, name: str | None, parallel: bool):
                 if name is None:
                     loop = getattr(cpu_loops, f"{kind}_loop")(parallel)
                 else:
-                    loop = _FACTORIES[kind](getattr(scalar, f"{name}_{kind}"), parallel)
+                    factory, formula = _FACTORIES[kind]
+                    loop = factory(getattr(scalar, f"{name}_{formula}"), parallel)
                 _loops[key] = loop
     return loop
 
@@ -144,3 +149,42 @@ def _row_wise(kind: str, arrays: tuple, out: np.ndarray, axis: int) -> None:
     dst, pending = _layout.row_output(out, axis)
     _run(kind, None, out.size, *src, dst)
     _layout.commit_rows(out, axis, pending)
+
+
+def bias_act(spec: Activation, u: np.ndarray, theta: np.ndarray, out: np.ndarray, values: tuple, axis: int) -> None:
+    """out = f(u − θ) with θ along ``axis``, in one pass."""
+    if out.size == 0:
+        return
+    (u3,), out3, pending = _layout.feature_slabs((u,), out, axis)
+    _run("bias_forward", spec.name, out.size, u3, theta, out3, spec.pack(out.dtype, values))
+    _layout.commit_slabs(out, pending)
+
+
+def bias_act_vjp(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, du: np.ndarray,
+                 values: tuple, axis: int) -> np.ndarray:
+    """du = g ⊙ f′(u − θ) in one pass that also returns dθ = −Σ du over all axes but ``axis``."""
+    dtheta = np.zeros((0, theta.size))
+    if du.size:
+        (g3, u3), du3, pending = _layout.feature_slabs((g, u), du, axis)
+        block = bias_loops.rows_per_block(u3.shape[1], u3.shape[2])
+        dtheta = np.zeros((-(-u3.shape[0] // block), theta.size))
+        _run("bias_vjp", spec.name, du.size, g3, u3, theta, du3, spec.pack(du.dtype, values), block, dtheta)
+        _layout.commit_slabs(du, pending)
+    return np.array([math.fsum(column) for column in dtheta.T], dtype=du.dtype)
+
+
+def bias_param_grads(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, values: tuple,
+                     axis: int) -> dict:
+    """dict: learnable parameter → Σ g·∂f/∂parameter at x = u − θ."""
+    p = spec.pack(u.dtype, values)
+    (g3, u3), _, _ = _layout.feature_slabs((g, u), g, axis)
+    block = bias_loops.rows_per_block(u3.shape[1], u3.shape[2])
+    blocks = -(-u3.shape[0] // block) if u.size else 0
+    grads = {}
+    for name, start, stop, vector in spec.learnable_slots(values):
+        partial = np.zeros((blocks, stop - start))
+        if blocks:
+            _run("bias_param_vjp", spec.name, u.size, g3, u3, theta, p, start, block, partial)
+        sums = [math.fsum(column) for column in partial.T]
+        grads[name] = np.array(sums, dtype=u.dtype) if vector else u.dtype.type(sums[0])
+    return grads

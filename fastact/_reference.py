@@ -205,3 +205,28 @@ def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> Non
     gw, yw = _wide(g, y)
     with np.errstate(all="ignore"):
         np.copyto(out, yw * (gw - np.sum(gw * yw, axis=axis, keepdims=True)), casting="unsafe")
+
+
+def _bias_input(u: np.ndarray, theta: np.ndarray, axis: int) -> np.ndarray:
+    """x = u − θ with θ along ``axis``, in u's dtype (as the fused kernels round it)."""
+    shape = [1] * u.ndim
+    shape[axis] = theta.size
+    with np.errstate(all="ignore"):
+        return u - theta.reshape(shape)
+
+
+def bias_act(spec: Activation, u, theta, out, values: tuple, axis: int) -> None:
+    """out = f(u − θ), θ along ``axis``."""
+    elementwise(spec, "forward", (_bias_input(u, theta, axis),), out, values)
+
+
+def bias_act_vjp(spec: Activation, g, u, theta, du, values: tuple, axis: int) -> np.ndarray:
+    """du = g ⊙ f′(u − θ); returns dθ = −Σ du over every axis but ``axis``."""
+    elementwise(spec, "vjp", (g, _bias_input(u, theta, axis)), du, values)
+    others = tuple(a for a in range(du.ndim) if a != axis)
+    return (-np.sum(du.astype(np.longdouble), axis=others)).astype(du.dtype).reshape(theta.shape)
+
+
+def bias_param_grads(spec: Activation, g, u, theta, values: tuple, axis: int) -> dict:
+    """dict: learnable parameter → Σ g·∂f/∂parameter at x = u − θ."""
+    return param_grads(spec, g, _bias_input(u, theta, axis), values)
