@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import glob
+import os
 import platform
 import resource
 import sys
@@ -129,6 +130,7 @@ def last_level_cache_bytes() -> int | None:
 def run(plan: Plan, progress=None) -> dict:
     """Measure every group of the plan; returns ``{"meta": ..., "records": [...]}``."""
     records = []
+    load_start = os.getloadavg()[0]
     groups = plan.groups()
     for index, (dtype, n, op, implementation) in enumerate(groups):
         if progress is not None:
@@ -143,6 +145,7 @@ def run(plan: Plan, progress=None) -> dict:
         "implementations": plan.implementations, "functions": plan.functions, "dtypes": plan.dtypes,
         "sizes": plan.sizes, "ops": list(plan.ops), "budget_s": plan.budget_s,
         "min_rounds": plan.min_rounds, "max_rounds": plan.max_rounds,
+        "load_average": {"start": load_start, "end": os.getloadavg()[0]},
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "machine": machine(), **plan.extra,
     }

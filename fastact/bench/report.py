@@ -26,11 +26,14 @@ from fastact.bench import timing
 
 CLAIM_PAIRS = (("relu", "sigmoid"), ("sigmoid", "softmax[10]"), ("sigmoid", "softmax[1000]"))
 OVERHEAD_NS = 10_000
-_REASONS = {
-    "call overhead": "the fixed cost of a call (argument checks, dispatch, thread wake-up) "
-                     "dominates, whatever the function computes",
-    "in cache": "the data sit in cache, so the arithmetic decides: compute-bound",
-    "DRAM": "every function streams the same bytes from DRAM, so bandwidth decides: bandwidth-bound",
+#: What each regime predicts for the claim, and why.
+EXPECTED = {
+    "call overhead": ("indistinguishable", "a fixed cost per call (argument checks, dispatch, thread "
+                      "wake-up) outweighs the work on the elements"),
+    "in cache": ("holds", "compute-bound: with the data in cache the costlier arithmetic shows "
+                 "(an exp per element against a max; softmax adds a row maximum and a row sum)"),
+    "DRAM": ("indistinguishable", "bandwidth-bound: both stream the same bytes from DRAM, unless the "
+             "costlier function cannot keep up with memory (a fraction of the probe well below 1)"),
 }
 
 
@@ -228,18 +231,27 @@ def _claim_section(results: dict) -> list[str]:
               f"{r['ratio']:.2f} [{r['low']:.2f}, {r['high']:.2f}]", r["verdict"], r["regime"]] for r in rows]
     lines += [_md_table(["implementation", "dtype", "n", "op", "pair", "ratio [95 % CI]", "verdict", "regime"],
                         table), "", "### Summary", ""]
-    by = defaultdict(Counter)
+    index = {(r["implementation"], r["dtype"], r["n"], r["op"], r["function"]): r for r in results["records"]}
+    groups = defaultdict(list)
     for r in rows:
-        by[(f"{r['costlier']} vs {r['cheaper']}", r["regime"])][r["verdict"]] += 1
-    for (pair, reg), counts in sorted(by.items()):
-        total = sum(counts.values())
-        lines.append(f"- **{pair}**, {reg} ({total} cases): "
+        groups[(r["costlier"], r["cheaper"], r["regime"])].append(r)
+    for (costlier, cheaper, reg), members in sorted(groups.items()):
+        counts = Counter(r["verdict"] for r in members)
+        expected, why = EXPECTED[reg]
+        observed = counts.most_common(1)[0][0]
+        fractions = {f: np.median([summarize(index[(r["implementation"], r["dtype"], r["n"], r["op"], f)])["fraction"]
+                                   for r in members]) for f in (cheaper, costlier)}
+        lines.append(f"- **{costlier} vs {cheaper}, {reg}** ({len(members)} cases): "
                      + ", ".join(f"{v} {counts[v]}" for v in ("holds", "fails", "indistinguishable") if counts[v])
-                     + f". Why: {_REASONS[reg]}.")
-    holds = Counter(r["regime"] for r in rows if r["verdict"] == "holds")
-    not_holds = Counter(r["regime"] for r in rows if r["verdict"] != "holds")
-    lines += ["", "The claim holds where the arithmetic decides (" + _counts(holds) + " of the cases where it holds) "
-              "and fails or cannot be told apart where something else decides (" + _counts(not_holds) + ").", ""]
+                     + f"; median ratio {np.median([r['ratio'] for r in members]):.2f}; median fraction of the "
+                     f"probe {cheaper} {fractions[cheaper]:.0%}, {costlier} {fractions[costlier]:.0%}. "
+                     f"Expected: {expected} ({why}); "
+                     + ("as expected." if observed == expected else f"observed mostly {observed}, unlike the expectation."))
+    total = Counter(r["verdict"] for r in rows)
+    lines += ["", f"Overall the claim holds in {total['holds']} of {len(rows)} comparisons, fails in {total['fails']} "
+              f"and is indistinguishable in {total['indistinguishable']}. Where it holds, by regime: "
+              f"{_counts(Counter(r['regime'] for r in rows if r['verdict'] == 'holds'))}; where it does not: "
+              f"{_counts(Counter(r['regime'] for r in rows if r['verdict'] != 'holds'))}.", ""]
     return lines
 
 
