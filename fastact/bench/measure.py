@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fastact.bench import cases as table
+from fastact._numba_backend import _Pool
 from fastact.bench import probe, timing
 
 #: Implementations whose allocations tracemalloc sees (NumPy registers its buffers with it;
@@ -106,7 +107,7 @@ def machine() -> dict:
             versions[name] = module.__version__
     return {"cpu": cpu, "cores": fastact._threads.max_threads(), "platform": platform.platform(),
             "last_level_cache_bytes": last_level_cache_bytes(), "versions": versions,
-            "threading_layer": numba.threading_layer()}
+            "threading_layer": numba.threading_layer() if _Pool.started else "not started (every loop ran serially)"}
 
 
 def last_level_cache_bytes() -> int | None:
