@@ -1,0 +1,51 @@
+"""The fixed costs: ``import fastact`` and one call on a 1-element array."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+
+import numpy as np
+
+from fastact.bench import timing
+
+_IMPORT_SCRIPT = ("import time; t = time.perf_counter(); import fastact; "
+                  "print(time.perf_counter() - t)")
+
+
+def import_seconds(repeats: int = 5) -> float:
+    """Median wall time of ``import fastact`` in a fresh interpreter (same sys.path)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    times = [float(subprocess.run([sys.executable, "-c", _IMPORT_SCRIPT], capture_output=True, text=True,
+                                  check=True, env=env).stdout) for _ in range(repeats)]
+    return statistics.median(times)
+
+
+class _Repeated:
+    """``calls`` back-to-back calls of ``f`` as one timed operation."""
+
+    def __init__(self, f, calls: int):
+        self.f, self.calls = f, calls
+
+    def reset(self) -> None:
+        return None
+
+    def call(self) -> None:
+        f = self.f
+        for _ in range(self.calls):
+            f()
+
+
+def call_overhead_ns(calls: int = 2000, budget_s: float = 0.5) -> dict:
+    """Nanoseconds per call on a 1-element float64 array, interleaved: ``fastact.relu(x)``
+    (numba backend) against ``np.maximum(x, 0)``; both allocate their result."""
+    import fastact
+
+    x = np.ones(1)
+    ops = [_Repeated(lambda: fastact.relu(x, backend="numba"), calls),
+           _Repeated(lambda: np.maximum(x, 0.0), calls)]
+    times = timing.interleaved(ops, budget_s=budget_s, min_rounds=5, max_rounds=200)
+    per_call = np.median(times, axis=0) / calls
+    return {"fastact.relu(x)": float(per_call[0]), "np.maximum(x, 0)": float(per_call[1])}
