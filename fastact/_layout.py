@@ -83,22 +83,22 @@ def slabs(arrays: tuple, out: np.ndarray, axis: int):
     return [a.reshape(view) for a in (*arrays, out)]
 
 
-def feature_slabs(arrays: tuple, out: np.ndarray, axis: int):
-    """C-contiguous (outer, C, inner) views around the feature ``axis``, and the pending output.
+def feature_operands(arrays: tuple, out: np.ndarray, axis: int):
+    """Flat C-ordered operands around the feature ``axis``, and their (outer, C, inner) shape.
 
-    Returns ``(slabs, out_slab, pending)``; inputs that are not C-contiguous are copied, and
-    when ``out`` is not, the loop writes into ``pending``, for :func:`commit_slabs`.
+    Returns ``(flat_arrays, flat_out, pending, shape)``: inputs that are not C-contiguous are
+    copied, and when ``out`` is not, the loop writes into ``pending``, for :func:`commit`.
     """
     shape = out.shape
     view = (int(np.prod(shape[:axis])), shape[axis], int(np.prod(shape[axis + 1:])))
-    slabs = [np.ascontiguousarray(a).reshape(view) for a in arrays]
+    flat = [np.ascontiguousarray(a).ravel() for a in arrays]
     if out.flags.c_contiguous:
-        return slabs, out.reshape(view), None
-    pending = np.empty(view, out.dtype)
-    return slabs, pending, pending
+        return flat, out.ravel(), None, view
+    pending = np.empty(shape, out.dtype)
+    return flat, pending.ravel(), pending, view
 
 
-def commit_slabs(out: np.ndarray, pending) -> None:
-    """Copy a pending (outer, C, inner) result back into ``out``."""
+def commit(out: np.ndarray, pending) -> None:
+    """Copy a pending result (see :func:`flat_operands`) back into ``out``."""
     if pending is not None:
-        np.copyto(out, pending.reshape(out.shape))
+        np.copyto(out, pending)

@@ -107,8 +107,7 @@ def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray, value
         return
     flat, flat_out, pending = _layout.flat_operands(arrays, out)
     _run(op, spec.name, out.size, *flat, flat_out, spec.pack(out.dtype, values))
-    if pending is not None:
-        np.copyto(out, pending)
+    _layout.commit(out, pending)
 
 
 def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:
@@ -155,9 +154,9 @@ def bias_act(spec: Activation, u: np.ndarray, theta: np.ndarray, out: np.ndarray
     """out = f(u − θ) with θ along ``axis``, in one pass."""
     if out.size == 0:
         return
-    (u3,), out3, pending = _layout.feature_slabs((u,), out, axis)
-    _run("bias_forward", spec.name, out.size, u3, theta, out3, spec.pack(out.dtype, values))
-    _layout.commit_slabs(out, pending)
+    (flat_u,), flat_out, pending, shape = _layout.feature_operands((u,), out, axis)
+    _run("bias_forward", spec.name, out.size, flat_u, theta, flat_out, spec.pack(out.dtype, values), *shape)
+    _layout.commit(out, pending)
 
 
 def bias_act_vjp(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, du: np.ndarray,
@@ -165,11 +164,12 @@ def bias_act_vjp(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarr
     """du = g ⊙ f′(u − θ) in one pass that also returns dθ = −Σ du over all axes but ``axis``."""
     dtheta = np.zeros((0, theta.size))
     if du.size:
-        (g3, u3), du3, pending = _layout.feature_slabs((g, u), du, axis)
-        block = bias_loops.rows_per_block(u3.shape[1], u3.shape[2])
-        dtheta = np.zeros((-(-u3.shape[0] // block), theta.size))
-        _run("bias_vjp", spec.name, du.size, g3, u3, theta, du3, spec.pack(du.dtype, values), block, dtheta)
-        _layout.commit_slabs(du, pending)
+        (flat_g, flat_u), flat_du, pending, shape = _layout.feature_operands((g, u), du, axis)
+        block = bias_loops.rows_per_block(*shape[1:])
+        dtheta = np.zeros((-(-shape[0] // block), theta.size))
+        _run("bias_vjp", spec.name, du.size, flat_g, flat_u, theta, flat_du, spec.pack(du.dtype, values),
+             *shape, block, dtheta)
+        _layout.commit(du, pending)
     return np.array([math.fsum(column) for column in dtheta.T], dtype=du.dtype)
 
 
@@ -177,14 +177,14 @@ def bias_param_grads(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.n
                      axis: int) -> dict:
     """dict: learnable parameter → Σ g·∂f/∂parameter at x = u − θ."""
     p = spec.pack(u.dtype, values)
-    (g3, u3), _, _ = _layout.feature_slabs((g, u), g, axis)
-    block = bias_loops.rows_per_block(u3.shape[1], u3.shape[2])
-    blocks = -(-u3.shape[0] // block) if u.size else 0
+    (flat_g, flat_u), _, _, shape = _layout.feature_operands((g, u), g, axis)
+    block = bias_loops.rows_per_block(*shape[1:])
+    blocks = -(-shape[0] // block) if u.size else 0
     grads = {}
     for name, start, stop, vector in spec.learnable_slots(values):
         partial = np.zeros((blocks, stop - start))
         if blocks:
-            _run("bias_param_vjp", spec.name, u.size, g3, u3, theta, p, start, block, partial)
+            _run("bias_param_vjp", spec.name, u.size, flat_g, flat_u, theta, p, *shape, start, block, partial)
         sums = [math.fsum(column) for column in partial.T]
         grads[name] = np.array(sums, dtype=u.dtype) if vector else u.dtype.type(sums[0])
     return grads
