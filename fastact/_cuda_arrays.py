@@ -57,8 +57,8 @@ class Operand:
         return lo, hi + self.dtype.itemsize
 
     def order(self) -> str | None:
-        """"C" or "F" where the elements are contiguous in that order ("C" wins for 1-D);
-        None otherwise."""
+        """The order in which the elements are contiguous: "C" or "F" ("C" where both hold),
+        None where they are not contiguous."""
         for order, dims in (("C", range(len(self.shape) - 1, -1, -1)), ("F", range(len(self.shape)))):
             expected = self.dtype.itemsize
             for d in dims:
