@@ -18,12 +18,14 @@ from numpy.typing import ArrayLike
 
 from fastact import _validate
 from fastact._catalog import ELEMENTWISE, Activation
-from fastact._dispatch import resolve
+from fastact._dispatch import resolve, resolve_device
 
 # --- the operations behind every generated function -----------------------------------------
 
 
 def _forward(spec: Activation, op: str, function: str, x, values: tuple, out, backend) -> np.ndarray:
+    if _validate.on_device(x):
+        return resolve_device(backend, function).forward(spec, op, function, x, values, out)
     kernels = resolve(backend)
     x = _validate.as_input(x, "x", function)
     values = spec.validate(values)
@@ -33,6 +35,8 @@ def _forward(spec: Activation, op: str, function: str, x, values: tuple, out, ba
 
 
 def _inplace(spec: Activation, function: str, x, values: tuple, backend) -> np.ndarray:
+    if _validate.on_device(x):
+        return resolve_device(backend, function).inplace(spec, function, x, values)
     kernels = resolve(backend)
     _validate.check_writable_float(x, "x", function)
     values = spec.validate(values)
@@ -41,10 +45,12 @@ def _inplace(spec: Activation, function: str, x, values: tuple, backend) -> np.n
 
 
 def _backward(spec: Activation, function: str, grad, x, y, values: tuple, out, backend) -> np.ndarray:
-    kernels = resolve(backend)
     if (x is None) == (y is None):
         raise TypeError(f"{function}: pass exactly one of x (the input) or y (the output)")
     name, a = ("x", x) if y is None else ("y", y)
+    if _validate.on_device(grad) or _validate.on_device(a):
+        return resolve_device(backend, function).backward(spec, function, grad, name, a, values, out)
+    kernels = resolve(backend)
     g = _validate.as_input(grad, "grad", function)
     a = _validate.as_input(a, name, function)
     _validate.same_shape_and_dtype(function, ("grad", g), (name, a))
@@ -57,6 +63,8 @@ def _backward(spec: Activation, function: str, grad, x, y, values: tuple, out, b
 
 
 def _param_grads(spec: Activation, function: str, grad, x, values: tuple, backend) -> dict:
+    if _validate.on_device(grad) or _validate.on_device(x):
+        return resolve_device(backend, function).param_grads_on_device(spec, function, grad, x, values)
     kernels = resolve(backend)
     g = _validate.as_input(grad, "grad", function)
     x = _validate.as_input(x, "x", function)

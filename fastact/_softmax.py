@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastact import _validate
-from fastact._dispatch import resolve
+from fastact._dispatch import resolve, resolve_device
 
 
 def softmax(x: ArrayLike, axis: int = -1, *, out: np.ndarray | None = None,
@@ -43,6 +43,8 @@ def softmax(x: ArrayLike, axis: int = -1, *, out: np.ndarray | None = None,
     >>> fastact.softmax(np.array([1.0, 2.0, 3.0]))
     array([0.09003057, 0.24472847, 0.66524096])
     """
+    if _validate.on_device(x):
+        return resolve_device(backend, "softmax").softmax_on_device("softmax", x, axis, out)
     kernels = resolve(backend)
     x = _validate.as_input(x, "x", "softmax")
     axis = _validate.normalize_axis(axis, x.ndim, "softmax")
@@ -53,6 +55,8 @@ def softmax(x: ArrayLike, axis: int = -1, *, out: np.ndarray | None = None,
 
 def softmax_(x: np.ndarray, axis: int = -1, *, backend: str | None = None) -> np.ndarray:
     """In-place softmax along ``axis``: x ← softmax(x); returns x. See :func:`softmax`."""
+    if _validate.on_device(x):
+        return resolve_device(backend, "softmax_").softmax_on_device("softmax_", x, axis, None, in_place=True)
     kernels = resolve(backend)
     _validate.check_writable_float(x, "x", "softmax_")
     axis = _validate.normalize_axis(axis, x.ndim, "softmax_")
@@ -84,6 +88,9 @@ def softmax_backward(grad: ArrayLike, y: ArrayLike, axis: int = -1, *, out: np.n
     >>> fastact.softmax_backward(np.array([1.0, 0.0]), y)
     array([ 0.25, -0.25])
     """
+    if _validate.on_device(grad) or _validate.on_device(y):
+        return resolve_device(backend, "softmax_backward").softmax_backward_on_device(
+            "softmax_backward", grad, y, axis, out)
     kernels = resolve(backend)
     g = _validate.as_input(grad, "grad", "softmax_backward")
     y = _validate.as_input(y, "y", "softmax_backward")
@@ -108,6 +115,9 @@ def softmax_jacobian(x: ArrayLike, axis: int = -1, *, backend: str | None = None
     array([[ 0.25, -0.25],
            [-0.25,  0.25]])
     """
+    if _validate.on_device(x):
+        raise TypeError("softmax_jacobian: GPU arrays are not supported (the Jacobian holds n times "
+                        "as many numbers as x); use softmax_backward, or pass a host array")
     y = softmax(x, axis, backend=backend)
     axis = _validate.normalize_axis(axis, y.ndim, "softmax_jacobian")
     rows = np.moveaxis(y.reshape(y.shape or (1,)), axis, -1)

@@ -13,6 +13,13 @@ F64 = np.dtype(np.float64)
 _EXPECTED = "a float32 or float64 array (integers and bools are computed in float64)"
 
 
+def on_device(a) -> bool:
+    """Whether ``a`` is a GPU array: it exports ``__cuda_array_interface__`` (CuPy, PyTorch CUDA,
+    numba device arrays), or is a device array of numba's CUDA simulator."""
+    return not isinstance(a, np.ndarray) and (hasattr(a, "__cuda_array_interface__")
+                                              or type(a).__module__.startswith("numba.cuda.simulator"))
+
+
 def as_input(a, name: str, function: str) -> np.ndarray:
     """``a`` as a native float32/float64 ndarray; integers and bools become float64 copies."""
     if type(a) is np.ndarray and (a.dtype is F32 or a.dtype is F64):

@@ -1,0 +1,281 @@
+"""One run on an NVIDIA GPU: every CUDA-backend function checked, then timed.
+
+1. Correctness: every activation's forward, in place, derivative, backward (from x and from y)
+   and parameter gradients, and softmax / softmax_ / softmax_backward along the last and the
+   first axis, on fresh random data, in float32 and float64, against the NumPy reference.
+   Outputs are poisoned with NaN first, so an element the kernel never wrote fails.
+2. Speed: CUDA events around repeated calls on 2^28 float32 elements (softmax: rows of 1,000),
+   as a fraction of the bandwidth of a large device-to-device copy measured in the same run,
+   beside PyTorch (and CuPy) on the same data where installed. Targets: element-wise in place
+   and backward ≥ 85% of the copy; softmax ≥ 70% and faster than torch.softmax.
+
+    python bench/gpu_check.py            # on a GPU
+    python bench/gpu_check.py --sim      # numba's CUDA simulator, tiny sizes: runs the code paths
+
+Exit status 1 when a check fails or a target is missed (targets only on a real GPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+ARGS = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+ARGS.add_argument("--sim", action="store_true", help="numba's CUDA simulator, tiny sizes")
+ARGS.add_argument("--log2-size", type=int, default=28, help="elements of the timed arrays (2^N)")
+ARGS.add_argument("--row", type=int, default=1000, help="softmax row length")
+ARGS.add_argument("--repeat", type=int, default=20, help="timed calls per function")
+OPTIONS = ARGS.parse_args()
+if OPTIONS.sim:
+    os.environ["NUMBA_ENABLE_CUDASIM"] = "1"  # before numba.cuda is first imported
+
+from numba import cuda  # noqa: E402
+
+import fastact  # noqa: E402
+from fastact._catalog import ELEMENTWISE  # noqa: E402
+
+#: Parameters for the checks: required ones, and non-default values.
+PARAMS = {"sigmoid": {"slope": 1.5}, "tanh": {}, "msaf": {"r": (0.0, -4.0, 2.0), "offset": 0.5},
+          "sym_msaf": {"r": -6.0}, "relu": {}, "leaky_relu": {"negative_slope": 0.1}, "elu": {"alpha": 1.0}}
+CANCELLING = {"msaf": 8, "sym_msaf": 8}
+CHECK_SIZE = 1 << (9 if OPTIONS.sim else 18)
+ROWS_CHECK = (3, 100) if OPTIONS.sim else (1024, OPTIONS.row)
+TIME_SIZE = 1 << (10 if OPTIONS.sim else OPTIONS.log2_size)
+REPEAT = 1 if OPTIONS.sim else OPTIONS.repeat
+failures: list[str] = []
+
+
+def ulps(actual, expected) -> np.ndarray:
+    """Element-wise distance in ULP of expected's dtype; NaN matches NaN."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    same = (actual == expected) | (np.isnan(actual) & np.isnan(expected))
+    spacing = np.maximum(np.spacing(np.abs(expected)), np.finfo(expected.dtype).smallest_subnormal)
+    with np.errstate(invalid="ignore", over="ignore"):
+        dist = np.abs(actual.astype(np.float64) - expected.astype(np.float64)) / spacing.astype(np.float64)
+    return np.where(same, 0.0, np.where(np.isfinite(dist), dist, np.inf))
+
+
+def check(label: str, actual, expected, bound, absolute: float = 0.0) -> None:
+    """Record a failure unless every element is within ``bound`` ULP (a number or an array),
+    or within ``absolute`` of the expected value."""
+    actual = actual.copy_to_host() if hasattr(actual, "copy_to_host") else np.asarray(actual)
+    expected = np.asarray(expected)
+    if actual.dtype != expected.dtype or actual.shape != expected.shape:
+        failures.append(f"{label}: got {actual.dtype}{actual.shape}, expected {expected.dtype}{expected.shape}")
+        return
+    dist = ulps(actual, expected)
+    with np.errstate(invalid="ignore"):
+        ok = (dist <= bound) | (np.abs(actual.astype(np.float64) - expected) <= absolute)
+    worst = float(np.max(dist)) if dist.size else 0.0
+    print(f"  {label:48s} max {worst:9.3g} ulp  {'ok' if ok.all() else 'FAIL'}")
+    if not ok.all():
+        failures.append(f"{label}: {int((~ok).sum())} of {ok.size} elements off (max {worst:.3g} ulp)")
+
+
+def poisoned(shape, dtype):
+    return cuda.to_device(np.full(shape, np.nan, dtype))
+
+
+def check_elementwise(dtype) -> None:
+    rng = np.random.default_rng()
+    x = (rng.standard_normal(CHECK_SIZE) * 6).astype(dtype)
+    g = rng.standard_normal(CHECK_SIZE).astype(dtype)
+    eps = float(np.finfo(dtype).eps)
+    for name, params in PARAMS.items():
+        act = getattr(fastact, name)
+        slack = CANCELLING.get(name, 0) * eps
+        dx, dg = cuda.to_device(x), cuda.to_device(g)
+        want = act(x, **params, backend="numpy")
+        out = poisoned(x.shape, dtype)
+        act(dx, **params, out=out)
+        check(f"{name} {np.dtype(dtype).name}", out, want, 4, slack)
+        inplace = cuda.to_device(x)
+        getattr(fastact, name + "_")(inplace, **params)
+        check(f"{name}_", inplace, want, 4, slack)
+        out = poisoned(x.shape, dtype)
+        getattr(fastact, name + "_derivative")(dx, **params, out=out)
+        check(f"{name}_derivative", out, getattr(fastact, name + "_derivative")(x, **params, backend="numpy"), 4, slack)
+        backward = getattr(fastact, name + "_backward")
+        out = poisoned(x.shape, dtype)
+        backward(dg, dx, **params, out=out)
+        check(f"{name}_backward(x)", out, backward(g, x, **params, backend="numpy"), 8, slack)
+        if ELEMENTWISE[name].from_y is not None:
+            out = poisoned(x.shape, dtype)
+            backward(dg, y=cuda.to_device(want), **params, out=out)
+            check(f"{name}_backward(y)", out, backward(g, y=want, **params, backend="numpy"), 8, slack)
+        if ELEMENTWISE[name].learnable:
+            grads = getattr(fastact, name + "_param_grads")
+            got, ref = grads(dg, dx, **params), grads(g, x, **params, backend="numpy")
+            again = grads(dg, dx, **params)
+            for key in ref:
+                scale = float(np.sum(np.abs(g))) * max(1.0, float(np.max(np.abs(x)))) * eps
+                err = float(np.max(np.abs(np.atleast_1d(got[key]) - np.atleast_1d(ref[key]))))
+                same = np.array_equal(got[key], again[key])
+                print(f"  {name}_param_grads[{key}] {'':27s} |error| {err:9.3g}  (scale {scale:.3g})"
+                      f"{'' if same else '  NOT REPEATABLE'}")
+                if not (err <= 8 * scale) or not same:
+                    failures.append(f"{name}_param_grads[{key}] {np.dtype(dtype).name}: error {err:.3g}, "
+                                    f"repeatable: {same}")
+
+
+def check_softmax(dtype) -> None:
+    rng = np.random.default_rng()
+    rows, n = ROWS_CHECK
+    eps = float(np.finfo(dtype).eps)
+    x = (rng.standard_normal((rows, n)) * 3).astype(dtype)
+    g = rng.standard_normal((rows, n)).astype(dtype)
+    for axis in (-1, 0):
+        want = fastact.softmax(x, axis=axis, backend="numpy")
+        bound = 4 + 2 * np.abs(x.astype(np.float64) - np.max(x, axis=axis, keepdims=True))
+        out = poisoned(x.shape, dtype)
+        fastact.softmax(cuda.to_device(x), axis=axis, out=out)
+        check(f"softmax axis={axis} {np.dtype(dtype).name} {x.shape}", out, want, bound)
+        inplace = cuda.to_device(x)
+        fastact.softmax_(inplace, axis=axis)
+        check(f"softmax_ axis={axis}", inplace, want, bound)
+        out = poisoned(x.shape, dtype)
+        fastact.softmax_backward(cuda.to_device(g), cuda.to_device(want), axis=axis, out=out)
+        check(f"softmax_backward axis={axis}", out, fastact.softmax_backward(g, want, axis=axis, backend="numpy"),
+              8, 8 * eps * float(np.max(np.abs(g))))
+
+
+# --- timing -------------------------------------------------------------------------------------
+
+
+def gpu_ms(call, repeat: int = REPEAT) -> float:
+    """Median milliseconds per call, by CUDA events around each of ``repeat`` calls (after two
+    warm-up calls that compile)."""
+    call()
+    call()
+    cuda.synchronize()
+    times = []
+    for _ in range(repeat):
+        start, end = cuda.event(), cuda.event()
+        start.record()
+        call()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return statistics.median(times)
+
+
+def peers():
+    """torch and cupy where installed with a GPU, else None."""
+    torch = cupy = None
+    if not OPTIONS.sim:
+        try:
+            import torch
+
+            torch = torch if torch.cuda.is_available() else None
+        except ImportError:
+            pass
+        try:
+            import cupy
+        except ImportError:
+            pass
+    return torch, cupy
+
+
+def time_all() -> list[tuple]:
+    n = TIME_SIZE
+    rows, width = max(n // OPTIONS.row, 1), OPTIONS.row
+    x_host = np.random.default_rng(1).standard_normal(n).astype(np.float32)
+    x, g, out = cuda.to_device(x_host), cuda.to_device(x_host[::-1].copy()), cuda.device_array(n, np.float32)
+    copy_src, copy_dst = cuda.to_device(x_host), cuda.device_array(n, np.float32)
+    copy_ms = gpu_ms(lambda: copy_dst.copy_to_device(copy_src))
+    copy_bw = 2 * n * 4 / copy_ms / 1e6  # GB/s
+    print(f"\ndevice-to-device copy of {n * 4 / 2**30:.2f} GiB: {copy_ms:.3f} ms, {copy_bw:.0f} GB/s")
+    torch, cupy = peers()
+    tx = torch.as_tensor(x_host, device="cuda") if torch else None
+    tg = torch.as_tensor(x_host[::-1].copy(), device="cuda") if torch else None
+    cx = cupy.asarray(x_host) if cupy else None
+    torch_ops = {
+        ("sigmoid", "in place"): lambda: tx.sigmoid_(), ("tanh", "in place"): lambda: tx.tanh_(),
+        ("relu", "in place"): lambda: tx.relu_(), ("elu", "in place"): lambda: torch.nn.functional.elu_(tx),
+        ("leaky_relu", "in place"): lambda: torch.nn.functional.leaky_relu_(tx, 0.1),
+        ("sigmoid", "backward"): lambda: torch.ops.aten.sigmoid_backward(tg, tx),
+        ("tanh", "backward"): lambda: torch.ops.aten.tanh_backward(tg, tx),
+        ("relu", "backward"): lambda: torch.ops.aten.threshold_backward(tg, tx, 0),
+    }
+    cupy_ops = {("tanh", "in place"): lambda: cupy.tanh(cx, out=cx),
+                ("relu", "in place"): lambda: cupy.maximum(cx, 0, out=cx)}
+    results = []
+
+    def record(name, op, ms, streams, target):
+        bw = streams * n * 4 / ms / 1e6
+        peer_torch = gpu_ms(torch_ops[name, op]) if torch and (name, op) in torch_ops else None
+        peer_cupy = gpu_ms(cupy_ops[name, op]) if cupy and (name, op) in cupy_ops else None
+        results.append((name, op, ms, bw, bw / copy_bw, peer_torch, peer_cupy, target))
+
+    for name, params in PARAMS.items():
+        inplace, backward = getattr(fastact, name + "_"), getattr(fastact, name + "_backward")
+        x.copy_to_device(copy_src)
+        record(name, "in place", gpu_ms(lambda: inplace(x, **params)), 2, 0.85)
+        x.copy_to_device(copy_src)
+        record(name, "backward", gpu_ms(lambda: backward(g, x, **params, out=out)), 3, 0.85)
+    x2, out2 = x[: rows * width].reshape(rows, width), out[: rows * width].reshape(rows, width)
+    g2 = g[: rows * width].reshape(rows, width)
+    fastact.softmax(x2, out=out2)
+    softmax_ms = gpu_ms(lambda: fastact.softmax(x2, out=out2))
+    backward_ms = gpu_ms(lambda: fastact.softmax_backward(g2, out2, out=x2))
+    label = f"rows of {width}"
+    for op, ms, streams, peer in [
+        ("softmax", softmax_ms, 2, (lambda: torch.softmax(tx[: rows * width].view(rows, width), dim=-1)) if torch else None),
+        ("softmax_backward", backward_ms, 3, (lambda: torch._softmax_backward_data(
+            tg[: rows * width].view(rows, width), tx[: rows * width].view(rows, width), -1, torch.float32))
+         if torch else None)]:
+        bw = streams * rows * width * 4 / ms / 1e6
+        results.append((op, label, ms, bw, bw / copy_bw, gpu_ms(peer) if peer else None, None,
+                        0.70 if op == "softmax" else None))
+    if torch:  # a PyTorch tensor in, a PyTorch tensor out, on PyTorch's stream
+        y = fastact.softmax(tx[: rows * width].view(rows, width))
+        torch.cuda.synchronize()
+        if type(y) is not type(tx):
+            failures.append(f"softmax of a torch tensor returned a {type(y).__name__}")
+        want = torch.softmax(tx[: rows * width].view(rows, width), dim=-1)
+        err = float((y - want).abs().max())
+        print(f"\ntorch tensor in, {type(y).__name__} out; max |fastact − torch.softmax| = {err:.3g}")
+        if not err <= 1e-6:
+            failures.append(f"softmax of a torch tensor differs from torch.softmax by {err:.3g}")
+    return results
+
+
+def main() -> int:
+    if "cuda" not in fastact.backends():
+        print("no usable CUDA GPU: fastact.backends() =", fastact.backends())
+        return 1
+    device = cuda.get_current_device()
+    print(f"device: {getattr(device, 'name', 'simulator')}, fastact {fastact.__version__}")
+    started = time.perf_counter()
+    for dtype in (np.float32, np.float64):
+        print(f"\ncorrectness, {np.dtype(dtype).name}, {CHECK_SIZE} elements:")
+        check_elementwise(dtype)
+        check_softmax(dtype)
+    print(f"\nchecks took {time.perf_counter() - started:.0f} s (compilation included)")
+    results = time_all()
+    print(f"\n{'function':18s} {'case':14s} {'ms':>8s} {'GB/s':>7s} {'of copy':>8s} "
+          f"{'torch ms':>9s} {'cupy ms':>8s}  target")
+    missed = []
+    for name, op, ms, bw, share, peer_torch, peer_cupy, target in results:
+        verdict = ""
+        if target is not None and not OPTIONS.sim:
+            ok = share >= target and not (name == "softmax" and peer_torch is not None and ms >= peer_torch)
+            verdict = ("ok " if ok else "MISSED ") + f"≥{target:.0%}" + (" and < torch" if name == "softmax" else "")
+            if not ok:
+                missed.append(f"{name} {op}")
+        fmt = lambda v: f"{v:.3f}" if v is not None else "-"  # noqa: E731
+        print(f"{name:18s} {op:14s} {ms:8.3f} {bw:7.0f} {share:8.0%} {fmt(peer_torch):>9s} {fmt(peer_cupy):>8s}  {verdict}")
+    for failure in failures:
+        print("FAILED:", failure)
+    print(f"\n{len(failures)} checks failed, {len(missed)} targets missed"
+          + (" (simulator: timings are meaningless)" if OPTIONS.sim else ""))
+    return 1 if failures or missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

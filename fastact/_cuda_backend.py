@@ -1,0 +1,434 @@
+"""The CUDA backend: the kernels of :mod:`fastact._kernels.cuda_loops` on an NVIDIA GPU.
+
+Two ways in:
+
+- the backend interface of the CPU backends (``elementwise``, ``param_grads``, ``softmax``,
+  ``softmax_vjp``) for NumPy arrays (``backend="cuda"``): the operands are copied to the
+  device, computed there and copied back;
+- ``forward``, ``inplace``, ``backward``, ``param_grads_on_device``, ``softmax_on_device`` and
+  ``softmax_backward_on_device`` for GPU arrays (anything with ``__cuda_array_interface__``),
+  which the public functions call when an argument is one: every check runs before anything
+  is written, then the kernels run on the arrays in place, on the caller's stream, and return
+  without waiting for the GPU. Parameter gradients come back to the host as NumPy values.
+
+Kernels compile on first use, once per (operation, activation, dtype) and launch shape.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import threading
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numba import cuda
+
+from fastact import _cuda_arrays as arrays
+from fastact import _layout, _validate
+from fastact._catalog import Activation
+from fastact._cuda_arrays import F64, Operand
+from fastact._kernels import cuda_loops, scalar
+from fastact._kernels.cuda_loops import REDUCTION_CHUNK, REDUCTION_THREADS, WARP
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Launch geometry.
+
+    threads: threads per block of the element-wise kernels (and rows per block × 32 for
+    rows of at most 32·max_k elements). blocks: the most blocks of a grid-stride launch
+    (None: enough to fill every multiprocessor once). max_k: row elements per thread held in
+    registers by softmax. max_group: threads per row for rows longer than 32·max_k; rows longer
+    than max_group·max_k are read twice.
+    """
+
+    threads: int = 256
+    blocks: int | None = None
+    max_k: int = 32
+    max_group: int = 512
+
+
+_limits = Limits()
+
+
+@contextlib.contextmanager
+def launch_limits(**changes):
+    """Change the launch geometry inside a ``with`` block (process-wide; the tests use it to
+    force several blocks and every softmax kernel on small arrays)."""
+    global _limits
+    saved = _limits
+    _limits = replace(saved, **changes)
+    try:
+        yield
+    finally:
+        _limits = saved
+
+
+_kernels: dict = {}
+_build_lock = threading.Lock()
+
+
+def _kernel(key: tuple, build):
+    kernel = _kernels.get(key)
+    if kernel is None:
+        with _build_lock:
+            kernel = _kernels.get(key)
+            if kernel is None:
+                kernel = _kernels[key] = build()
+    return kernel
+
+
+@functools.cache
+def _multiprocessors() -> int:
+    return getattr(cuda.get_current_device(), "MULTIPROCESSOR_COUNT", None) or 1
+
+
+def _blocks(work: int, per_block: int, threads: int) -> int:
+    """Blocks for ``work`` items at ``per_block`` items per block, at most one full wave."""
+    most = _limits.blocks or _multiprocessors() * max(1, 2048 // threads)
+    return max(1, min(-(-work // per_block), most))
+
+
+def _synchronize(stream) -> None:
+    if isinstance(stream, int):
+        cuda.synchronize()
+    else:
+        stream.synchronize()
+
+
+# --- element-wise -----------------------------------------------------------------------------
+
+_FLAT = {"forward": cuda_loops.map_kernel, "derivative": cuda_loops.map_kernel,
+         "vjp": cuda_loops.vjp_kernel, "vjp_from_y": cuda_loops.vjp_kernel}
+_STRIDED = {"forward": cuda_loops.map_strided_kernel, "derivative": cuda_loops.map_strided_kernel,
+            "vjp": cuda_loops.vjp_strided_kernel, "vjp_from_y": cuda_loops.vjp_strided_kernel}
+
+
+def _flat_kernel(op: str, name: str):
+    return _kernel((op, name, "flat"), lambda: _FLAT[op](getattr(scalar, f"{name}_{op}")))
+
+
+def _launch_flat(kernel, arrays_: list, p: tuple, stream) -> None:
+    n = arrays_[-1].size
+    threads = _limits.threads
+    kernel[_blocks(n, threads, threads), threads, stream](*arrays_, p)
+
+
+def _launch_strided(kernel, operands: list[Operand], p: tuple, stream) -> None:
+    """Run a 4-D strided kernel over operands of one shape (dimensions merged where every
+    operand allows; beyond 4 dimensions, one launch per index of the leading ones)."""
+    shape, strides = _merged(operands)
+    lead = max(len(shape) - 4, 0)
+    pad = 4 - len(shape) + lead
+    inner = (1,) * pad + tuple(shape[lead:])
+    threads = _limits.threads
+    blocks = _blocks(math.prod(inner), threads, threads)
+    for index in np.ndindex(*shape[:lead]):
+        views = [op.view(inner, (0,) * pad + tuple(s[lead:]), sum(i * step for i, step in zip(index, s)))
+                 for op, s in zip(operands, strides)]
+        kernel[blocks, threads, stream](*views, p)
+
+
+def _merged(operands: list[Operand]) -> tuple[list[int], list[list[int]]]:
+    """The common shape and each operand's strides, size-1 dimensions dropped and neighbours
+    merged where every operand steps through them as one."""
+    shape = operands[0].shape
+    merged: list[int] = []
+    strides: list[list[int]] = [[] for _ in operands]
+    for d, n in enumerate(shape):
+        if n == 1:
+            continue
+        if merged and all(s[-1] == op.strides[d] * n for s, op in zip(strides, operands)):
+            merged[-1] *= n
+            for s, op in zip(strides, operands):
+                s[-1] = op.strides[d]
+        else:
+            merged.append(n)
+            for s, op in zip(strides, operands):
+                s.append(op.strides[d])
+    return merged, strides
+
+
+def _elementwise_on_device(spec: Activation, op: str, ins: list[Operand], out: Operand, p: tuple, stream) -> None:
+    if out.size == 0:
+        return
+    orders = {a.order() for a in (*ins, out)}
+    if len(orders) == 1 and None not in orders:
+        flat = [a.view((out.size,), (a.dtype.itemsize,)) for a in (*ins, out)]
+        _launch_flat(_flat_kernel(op, spec.name), flat, p, stream)
+    else:
+        kernel = _kernel((op, spec.name, "strided"), lambda: _STRIDED[op](getattr(scalar, f"{spec.name}_{op}")))
+        _launch_strided(kernel, [*ins, out], p, stream)
+
+
+def elementwise(spec: Activation, op: str, arrays_: tuple, out: np.ndarray, values: tuple) -> None:
+    """Compute ``op`` of ``spec`` on NumPy arrays: copy in, compute on the GPU, copy out."""
+    if out.size == 0:
+        return
+    flat, flat_out, pending = _layout.flat_operands(arrays_, out)
+    device_out = cuda.device_array(flat_out.shape, flat_out.dtype)
+    _launch_flat(_flat_kernel(op, spec.name), [*map(cuda.to_device, flat), device_out],
+                 spec.pack(out.dtype, values), 0)
+    device_out.copy_to_host(flat_out)
+    if pending is not None:
+        np.copyto(out, pending)
+
+
+# --- parameter gradients ----------------------------------------------------------------------
+
+
+def _param_sums(spec: Activation, g, x, values: tuple, dtype: np.dtype, stream) -> dict:
+    """Σ g·∂f/∂parameter over 1-D device arrays: per-chunk sums on the GPU (a fixed order),
+    then ``math.fsum`` of the chunks on the host."""
+    p = spec.pack(dtype, values)
+    chunks = -(-x.size // REDUCTION_CHUNK)
+    kernel = _kernel(("param_vjp", spec.name), lambda: cuda_loops.param_sums_kernel(
+        getattr(scalar, f"{spec.name}_param_vjp")))
+    grads = {}
+    for name, start, stop, vector in spec.learnable_slots(values):
+        partial = np.zeros((chunks, stop - start))
+        if chunks:
+            device_partial = cuda.device_array(partial.shape, np.float64)
+            kernel[_blocks(chunks, 1, REDUCTION_THREADS), REDUCTION_THREADS, stream](g, x, p, start, device_partial)
+            device_partial.copy_to_host(partial, stream=stream)
+            _synchronize(stream)
+        sums = [math.fsum(column) for column in partial.T]
+        grads[name] = np.array(sums, dtype=dtype) if vector else dtype.type(sums[0])
+    return grads
+
+
+def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:
+    """dict: learnable parameter → Σ g·∂f/∂parameter (deterministic), in x's dtype."""
+    flat_g, flat_x = _layout.flat_inputs((g, x))
+    return _param_sums(spec, cuda.to_device(flat_g), cuda.to_device(flat_x), values, x.dtype, 0)
+
+
+# --- softmax ----------------------------------------------------------------------------------
+
+
+def _row_plan(n: int) -> tuple:
+    """("cached", k, group, rows per block) or ("online", group) for rows of n elements."""
+    limits = _limits
+    if n <= WARP * limits.max_k:
+        k = min(1 << (-(-n // WARP) - 1).bit_length(), limits.max_k)
+        return "cached", k, WARP, max(1, limits.threads // WARP)
+    if n <= limits.max_group * limits.max_k:
+        return "cached", limits.max_k, 1 << (-(-n // limits.max_k) - 1).bit_length(), 1
+    return "online", limits.max_group
+
+
+_ROW_KERNELS = {
+    ("softmax", "cached"): lambda dtype, k, group, rows: cuda_loops.softmax_cached_kernel(dtype, k, group, rows),
+    ("softmax", "online"): lambda dtype, group: cuda_loops.softmax_online_kernel(dtype, group),
+    ("softmax_vjp", "cached"): lambda dtype, k, group, rows: cuda_loops.softmax_vjp_cached_kernel(dtype, k, group, rows),
+    ("softmax_vjp", "online"): lambda dtype, group: cuda_loops.softmax_vjp_online_kernel(group),
+}
+_COLUMN_KERNELS = {"softmax": cuda_loops.softmax_columns_kernel,
+                   "softmax_vjp": lambda dtype: cuda_loops.softmax_vjp_columns_kernel()}
+
+
+def _launch_rows(kind: str, views: list, stream) -> None:
+    """Row-wise ``kind`` over 2-D device arrays (rows, n): inputs, then the output."""
+    rows, n = views[-1].shape
+    dtype = np.dtype(views[-1].dtype)
+    plan = _row_plan(n)
+    kernel = _kernel((kind, dtype.char) + plan, lambda: _ROW_KERNELS[kind, plan[0]](dtype, *plan[1:]))
+    group, rows_per_block = (plan[2], plan[3]) if plan[0] == "cached" else (plan[1], 1)
+    block = group * rows_per_block
+    kernel[_blocks(rows, rows_per_block, block), block, stream](*views)
+
+
+def _launch_columns(kind: str, views: list, stream) -> None:
+    """``kind`` along axis 1 of 3-D device arrays (outer, n, inner), one thread per line."""
+    outer, _, inner = views[-1].shape
+    dtype = np.dtype(views[-1].dtype)
+    kernel = _kernel((kind, dtype.char, "columns"), lambda: _COLUMN_KERNELS[kind](dtype))
+    threads = _limits.threads
+    kernel[_blocks(outer * inner, threads, threads), threads, stream](*views)
+
+
+def _lines(op: Operand, axis: int):
+    """(outer, n, inner) and byte strides seeing ``op`` as 3-D around ``axis``; None where the
+    dimensions before or after ``axis`` cannot be merged into one."""
+    shape, strides = (op.shape, op.strides) if op.shape else ((1,), (op.dtype.itemsize,))
+    parts = []
+    for dims in (range(axis), range(axis + 1, len(shape))):
+        size, stride = 1, 0
+        for d in dims:
+            if shape[d] == 1:
+                continue
+            if size > 1 and stride != strides[d] * shape[d]:
+                return None
+            size, stride = size * shape[d], strides[d]
+        parts.append((size, stride))
+    (outer, s_outer), (inner, s_inner) = parts
+    return (outer, shape[axis], inner), (s_outer, strides[axis], s_inner)
+
+
+def _rows_on_device(kind: str, ins: list[Operand], out: Operand, axis: int, stream, function: str) -> None:
+    if out.size == 0:
+        return
+    operands = [*ins, out]
+    lines = [_lines(op, axis) for op in operands]
+    if any(line is None for line in lines):  # through C-contiguous temporaries
+        temps = [arrays.describe(cuda.device_array(op.shape, op.dtype), "temporary", function) for op in operands]
+        copy = _kernel(("copy",), cuda_loops.copy_strided_kernel)
+        for op, temp in zip(ins, temps):
+            _launch_strided(copy, [op, temp], (), stream)
+        _rows_on_device(kind, temps[:-1], temps[-1], axis, stream, function)
+        _launch_strided(copy, [temps[-1], out], (), stream)
+        return
+    (outer, n, inner), _ = lines[0]
+    if inner == 1:
+        _launch_rows(kind, [op.view((outer, n), st[:2]) for op, (_, st) in zip(operands, lines)], stream)
+    else:
+        _launch_columns(kind, [op.view((outer, n, inner), st) for op, (_, st) in zip(operands, lines)], stream)
+
+
+def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """Softmax along ``axis`` of a NumPy array into ``out``: copy in, compute, copy out."""
+    if out.size == 0:
+        return
+    dst, pending = _layout.row_output(out, axis)
+    device_out = cuda.device_array(dst.shape, dst.dtype)
+    _launch_rows("softmax", [cuda.to_device(_layout.rows(x, axis)), device_out], 0)
+    device_out.copy_to_host(dst)
+    _layout.commit_rows(out, axis, pending)
+
+
+def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """dL/dx = y ⊙ (g − Σ g·y) along ``axis`` of NumPy arrays into ``out``."""
+    if out.size == 0:
+        return
+    dst, pending = _layout.row_output(out, axis)
+    device_out = cuda.device_array(dst.shape, dst.dtype)
+    sources = [cuda.to_device(_layout.rows(a, axis)) for a in (g, y)]
+    _launch_rows("softmax_vjp", [*sources, device_out], 0)
+    device_out.copy_to_host(dst)
+    _layout.commit_rows(out, axis, pending)
+
+
+# --- GPU arrays: checks, then launches on the caller's stream ---------------------------------
+
+
+def _inputs(function: str, named: list) -> list[Operand]:
+    for name, a in named:
+        if not _validate.on_device(a):
+            others = ", ".join(n for n, _ in named if n != name)
+            raise TypeError(f"{function}: {name} is a {type(a).__name__}, not a GPU array like {others}; "
+                            f"pass all arrays on the GPU, or all on the host")
+    return [arrays.describe(a, name, function) for name, a in named]
+
+
+def _result_dtype(op: Operand) -> np.dtype:
+    return F64 if op.dtype.kind in "biu" else op.dtype
+
+
+def _checked_output(out, shape: tuple, dtype: np.dtype, function: str, inputs: dict) -> Operand | None:
+    if out is None:
+        return None
+    if not _validate.on_device(out):
+        raise TypeError(f"{function}: out must be a GPU array like the inputs, got {type(out).__name__}")
+    op = arrays.describe(out, "out", function)
+    arrays.check_output(op, shape, dtype, function, inputs)
+    return op
+
+
+def _as_float(op: Operand, stream, function: str) -> Operand:
+    """``op`` itself when it is float32/float64; otherwise a float64 copy on the GPU."""
+    if op.dtype.kind == "f":
+        return op
+    copy = arrays.describe(arrays.empty_like(op, F64), "x", function)
+    if op.size:
+        _launch_strided(_kernel(("copy",), cuda_loops.copy_strided_kernel), [op, copy], (), stream)
+    return copy
+
+
+def _new_output(out: Operand | None, like: Operand, function: str) -> Operand:
+    return out if out is not None else arrays.describe(arrays.empty_like(like), "out", function)
+
+
+def forward(spec: Activation, op: str, function: str, x, values: tuple, out):
+    """``op`` ("forward" or "derivative") of GPU array ``x``, into ``out`` or a new array."""
+    (xo,) = _inputs(function, [("x", x)])
+    values = spec.validate(values)
+    dtype = _result_dtype(xo)
+    outo = _checked_output(out, xo.shape, dtype, function, {"x": xo})
+    stream = arrays.launch_stream([xo] + ([outo] if outo else []))
+    xo = _as_float(xo, stream, function)
+    outo = _new_output(outo, xo, function)
+    _elementwise_on_device(spec, op, [xo], outo, spec.pack(dtype, values), stream)
+    return outo.obj
+
+
+def inplace(spec: Activation, function: str, x, values: tuple):
+    """x ← f(x) for a writable float GPU array ``x``; returns ``x``."""
+    (xo,) = _inputs(function, [("x", x)])
+    arrays.check_float(xo, "x", function)
+    values = spec.validate(values)
+    _elementwise_on_device(spec, "forward", [xo], xo, spec.pack(xo.dtype, values), arrays.launch_stream([xo]))
+    return x
+
+
+def backward(spec: Activation, function: str, grad, name: str, a, values: tuple, out):
+    """grad ⊙ f′ from ``a``, the input x (``name`` "x") or the output y (``name`` "y")."""
+    go, ao = _inputs(function, [("grad", grad), (name, a)])
+    _validate.same_shape_and_dtype(function, ("grad", go), (name, ao))
+    values = spec.validate(values)
+    if name == "y":
+        spec.check_from_y(values)
+    dtype = _result_dtype(go)
+    outo = _checked_output(out, go.shape, dtype, function, {"grad": go, name: ao})
+    stream = arrays.launch_stream([go, ao] + ([outo] if outo else []))
+    go, ao = _as_float(go, stream, function), _as_float(ao, stream, function)
+    outo = _new_output(outo, go, function)
+    _elementwise_on_device(spec, "vjp" if name == "x" else "vjp_from_y", [go, ao], outo,
+                           spec.pack(dtype, values), stream)
+    return outo.obj
+
+
+def param_grads_on_device(spec: Activation, function: str, grad, x, values: tuple) -> dict:
+    """dict: learnable parameter → Σ grad·∂f/∂parameter for GPU arrays (NumPy values)."""
+    go, xo = _inputs(function, [("grad", grad), ("x", x)])
+    _validate.same_shape_and_dtype(function, ("grad", go), ("x", xo))
+    values = spec.validate(values)
+    stream = arrays.launch_stream([go, xo])
+    go, xo = _as_float(go, stream, function), _as_float(xo, stream, function)
+    if go.order() is None or go.order() != xo.order():
+        copy = _kernel(("copy",), cuda_loops.copy_strided_kernel)
+        temps = [arrays.describe(cuda.device_array(a.shape, a.dtype), "temporary", function) for a in (go, xo)]
+        for a, temp in zip((go, xo), temps):
+            if a.size:
+                _launch_strided(copy, [a, temp], (), stream)
+        go, xo = temps
+    flat = [a.view((a.size,), (a.dtype.itemsize,)) for a in (go, xo)]
+    return _param_sums(spec, *flat, values, xo.dtype, stream)
+
+
+def softmax_on_device(function: str, x, axis, out, in_place: bool = False):
+    """Softmax along ``axis`` of GPU array ``x`` into ``out``, a new array, or ``x`` itself."""
+    (xo,) = _inputs(function, [("x", x)])
+    if in_place:
+        arrays.check_float(xo, "x", function)
+    axis = _validate.normalize_axis(axis, len(xo.shape), function)
+    outo = xo if in_place else _checked_output(out, xo.shape, _result_dtype(xo), function, {"x": xo})
+    stream = arrays.launch_stream([xo] + ([outo] if outo else []))
+    xo = _as_float(xo, stream, function)
+    outo = _new_output(outo, xo, function)
+    _rows_on_device("softmax", [xo], outo, axis, stream, function)
+    return outo.obj
+
+
+def softmax_backward_on_device(function: str, grad, y, axis, out):
+    """y ⊙ (grad − Σ grad·y) along ``axis`` for GPU arrays."""
+    go, yo = _inputs(function, [("grad", grad), ("y", y)])
+    _validate.same_shape_and_dtype(function, ("grad", go), ("y", yo))
+    axis = _validate.normalize_axis(axis, len(yo.shape), function)
+    outo = _checked_output(out, go.shape, _result_dtype(go), function, {"grad": go, "y": yo})
+    stream = arrays.launch_stream([go, yo] + ([outo] if outo else []))
+    go, yo = _as_float(go, stream, function), _as_float(yo, stream, function)
+    outo = _new_output(outo, go, function)
+    _rows_on_device("softmax_vjp", [go, yo], outo, axis, stream, function)
+    return outo.obj

@@ -1,0 +1,343 @@
+"""The CUDA backend against the NumPy reference: NumPy arrays (copied to the GPU and back) and
+GPU arrays (used in place), every activation and operation, softmax along every axis.
+
+Without a GPU these run on numba's CUDA simulator (tests/conftest.py turns it on), on small
+arrays with launch limits that force several blocks per grid and every softmax kernel; on a
+GPU the same tests run on the device.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import fastact
+from conftest import PARAMS, CASES, assert_close, case_id, fn, from_y_ok, ulp_distance
+from fastact import _dispatch, _reference
+from fastact._catalog import ELEMENTWISE
+from test_elementwise import BACKWARD, CANCELLING, random_input
+
+if "cuda" not in fastact.backends():
+    pytest.skip("no usable CUDA GPU (and the simulator is off)", allow_module_level=True)
+
+from numba import cuda  # noqa: E402
+
+from fastact import _cuda_arrays, _cuda_backend  # noqa: E402
+from fastact._kernels.cuda_loops import SIMULATED  # noqa: E402
+
+if SIMULATED:
+    # The simulator computes with NumPy scalars, which warn where the GPU silently gives
+    # inf or NaN (inf − inf, overflow): the values are still checked against the reference.
+    pytestmark = [pytest.mark.filterwarnings(f"ignore:{w}:RuntimeWarning") for w in
+                  ("overflow encountered", "invalid value encountered", "divide by zero encountered")]
+
+#: Elements of the element-wise test arrays: > 3 · 32 · 3, so the 4-per-step loop runs too.
+N = 300
+#: Softmax row lengths: one warp per row, two warps per row, and long rows read twice
+#: (with max_k = 2 and max_group = 64 below).
+ROW_LENGTHS = [1, 64, 100, 200]
+
+
+@pytest.fixture(autouse=True)
+def small_launches():
+    """Several blocks per grid, and small softmax limits so that short rows reach every kernel."""
+    with _cuda_backend.launch_limits(threads=32, blocks=3, max_k=2, max_group=64):
+        yield
+
+
+@pytest.fixture(params=[np.float32, np.float64], ids=["float32", "float64"])
+def dtype(request):
+    return request.param
+
+
+def to_host(a):
+    return a.copy_to_host()
+
+
+class Foreign:
+    """A GPU array known only by its ``__cuda_array_interface__``, as CuPy or PyTorch export it."""
+
+    def __init__(self, device_array, readonly=False):
+        self.base = device_array
+        if hasattr(device_array, "__cuda_array_interface__"):
+            desc = dict(device_array.__cuda_array_interface__)
+        else:  # the simulator's device arrays live in host memory
+            desc = dict(device_array._ary.__array_interface__, stream=None)
+        desc["data"] = (desc["data"][0], readonly)
+        self.__cuda_array_interface__ = desc
+
+
+# --- element-wise -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_elementwise_matches_reference(case, dtype):
+    name, params = case
+    slack = CANCELLING.get(name, 0)
+    x = random_input(dtype, shape=(N,))
+    g = random_input(dtype, shape=(N,), seed=1)
+    y = fn(name)(x, **params, backend="numpy")
+    calls = [("", (x,), {}), ("_derivative", (x,), {}), ("_backward", (g, x), BACKWARD)]
+    if from_y_ok(name, params):
+        calls.append(("_backward", (g,), dict(BACKWARD, y=y)))
+    for suffix, args, kw in calls:
+        tolerance = {k: v for k, v in kw.items() if k != "y"}
+        y_kw = {"y": kw["y"]} if "y" in kw else {}
+        want = fn(name + suffix)(*args, **params, **y_kw, backend="numpy")
+        got = fn(name + suffix)(*args, **params, **y_kw, backend="cuda")
+        assert_close(got, want, atol_eps=slack, **tolerance, err_msg=f"{name}{suffix} host")
+        device_args = [cuda.to_device(a) for a in args]
+        device_y = {"y": cuda.to_device(y)} if y_kw else {}
+        got = fn(name + suffix)(*device_args, **params, **device_y)
+        assert_close(to_host(got), want, atol_eps=slack, **tolerance, err_msg=f"{name}{suffix} device")
+
+
+@pytest.mark.parametrize("name", list(ELEMENTWISE))
+def test_special_values(name, dtype):
+    params = dict(CASES)[name] if name in dict(CASES) else {}
+    info = np.finfo(dtype)
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, info.tiny, -info.smallest_subnormal, info.max,
+                  -info.max, 1.0, -1.0, 30.0, -30.0], dtype)
+    g = np.array([1.0, np.inf, 2.0, np.nan, -1.0, 3.0, 0.5, 1.0, -2.0, np.inf, 0.0, 1.0, -1.0], dtype)
+    for suffix, args in [("", (x,)), ("_derivative", (x,)), ("_backward", (g, x))]:
+        want = fn(name + suffix)(*args, **params, backend="numpy")
+        got = to_host(fn(name + suffix)(*map(cuda.to_device, args), **params))
+        assert_close(got, want, atol_eps=CANCELLING.get(name, 0), **(BACKWARD if suffix else {}),
+                     err_msg=f"{name}{suffix}")
+
+
+def device_layouts(x):
+    """GPU views of the same 12 × 20 values: C, Fortran, strided, transposed, 5-D."""
+    square = x[:240].reshape(12, 20)
+    yield "c", cuda.to_device(square), square
+    yield "fortran", cuda.to_device(np.asfortranarray(square)), square
+    yield "strided", cuda.to_device(np.repeat(square, 2, axis=1))[:, ::2], square
+    yield "transposed", cuda.to_device(np.ascontiguousarray(square.T)).T, square
+    five = np.ascontiguousarray(np.repeat(x[:48].reshape(2, 3, 2, 2, 2), 2, axis=4))
+    yield "5-d strided", cuda.to_device(five)[..., ::2], five[..., ::2]
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "msaf", "leaky_relu"])
+def test_device_layouts_and_in_place(name, dtype):
+    params = dict(CASES)[name]
+    for layout, device_x, host_x in device_layouts(random_input(dtype)):
+        want = fn(name)(host_x, **params, backend="numpy")
+        assert_close(to_host(fn(name)(device_x, **params)), want, atol_eps=CANCELLING.get(name, 0),
+                     err_msg=f"{name} {layout}")
+        grad = cuda.to_device(np.ones_like(host_x))
+        assert_close(to_host(fn(name + "_backward")(grad, device_x, **params)),
+                     fn(name + "_backward")(np.ones_like(host_x), host_x, **params, backend="numpy"),
+                     atol_eps=CANCELLING.get(name, 0), **BACKWARD, err_msg=f"{name}_backward {layout}")
+        assert fn(name + "_")(device_x, **params) is device_x
+        assert_close(to_host(device_x), want, atol_eps=CANCELLING.get(name, 0), err_msg=f"{name}_ {layout}")
+
+
+def test_strided_view_in_place_leaves_the_other_elements():
+    x = random_input(np.float32, shape=(2 * N,))
+    base = cuda.to_device(x)
+    view = base[::2]
+    fastact.elu_(view)
+    host = to_host(base)
+    np.testing.assert_array_equal(host[1::2], x[1::2])
+    assert_close(host[::2], fastact.elu(x[::2], backend="numpy"))
+
+
+def test_foreign_arrays_are_used_in_place():
+    x = random_input(np.float32, shape=(N,))
+    device = cuda.to_device(x)
+    assert fastact.relu_(Foreign(device)).base is device
+    np.testing.assert_array_equal(to_host(device), fastact.relu(x, backend="numpy"))
+    out = cuda.device_array_like(x)
+    assert fastact.tanh(Foreign(cuda.to_device(x)), out=Foreign(out)).base is out
+    assert_close(to_host(out), fastact.tanh(x, backend="numpy"))
+
+
+def test_out_and_new_arrays_keep_the_kind():
+    x = random_input(np.float64, shape=(N,))
+    device = cuda.to_device(x)
+    got = fastact.sigmoid(device)
+    assert type(got) is type(device)
+    out = cuda.device_array_like(x)
+    assert fastact.sigmoid(device, out=out) is out
+    assert fastact.sigmoid(device, out=device) is device
+    assert_close(to_host(device), fastact.sigmoid(x, backend="numpy"))
+
+
+def test_integer_input_computes_in_float64():
+    ints = np.arange(-5, 5, dtype=np.int32)
+    got = fastact.elu(cuda.to_device(ints))
+    assert np.dtype(got.dtype) == np.float64
+    np.testing.assert_array_equal(to_host(got), fastact.elu(ints.astype(np.float64), backend="numpy"))
+    with pytest.raises(TypeError, match="float32 or float64"):
+        fastact.elu_(cuda.to_device(ints))
+
+
+def test_bad_calls_raise_before_writing():
+    x = random_input(np.float32, shape=(N,))
+    device = cuda.to_device(x)
+    with pytest.raises(TypeError, match="computes on the CPU"):
+        fastact.relu(device, backend="numba")
+    with pytest.raises(TypeError, match="computes on the CPU"):
+        fastact.softmax(device, backend="numpy")
+    with pytest.raises(TypeError, match="GPU array"):
+        fastact.relu(device, out=np.empty_like(x))
+    with pytest.raises(TypeError, match="not a GPU array"):
+        fastact.relu_backward(x, device)
+    with pytest.raises(ValueError, match="shape"):
+        fastact.relu_backward(cuda.to_device(x[:10]), device)
+    with pytest.raises(TypeError, match="dtype"):
+        fastact.relu_backward(cuda.to_device(x.astype(np.float64)), device)
+    with pytest.raises(ValueError, match="overlaps"):
+        fastact.relu(device[:-1], out=device[1:])
+    with pytest.raises(ValueError, match="read-only"):
+        fastact.relu_(Foreign(device, readonly=True))
+    with pytest.raises(ValueError, match="read-only"):
+        fastact.relu(device, out=Foreign(cuda.device_array_like(x), readonly=True))
+    with pytest.raises(ValueError, match="finite"):
+        fastact.elu_(device, alpha=math.inf)
+    with pytest.raises(ValueError, match="does not determine"):
+        fastact.msaf_backward(device, y=device, r=1.0)
+    with pytest.raises(TypeError, match="not supported"):
+        fastact.softmax_jacobian(device)
+    np.testing.assert_array_equal(to_host(device), x)
+
+
+def test_unavailable_backend_raises_a_clear_error(monkeypatch):
+    monkeypatch.setitem(_dispatch._BACKENDS, "cuda", ("fastact._cuda_backend", lambda: False))
+    monkeypatch.setattr(_dispatch, "_loaded", {})
+    assert "cuda" not in fastact.backends()
+    with pytest.raises(fastact.BackendUnavailableError, match="numba-cuda"):
+        fastact.relu(np.ones(3), backend="cuda")
+    with pytest.raises(fastact.BackendUnavailableError, match="numba-cuda"):
+        fastact.relu(cuda.to_device(np.ones(3)))
+
+
+# --- parameter gradients ------------------------------------------------------------------------
+
+
+def conditioned_tolerance(name, params, g, x):
+    """8 eps · Σ|g · ∂f/∂p| per parameter: the sum's condition, times the formulas' accuracy."""
+    spec = ELEMENTWISE[name]
+    values = spec.validate(tuple(params.get(p.name, p.default) for p in spec.params))
+    wide = {p.name: np.longdouble(v) if not isinstance(v, tuple) else tuple(map(np.longdouble, v))
+            for p, v in zip(spec.params, values)}
+    with np.errstate(all="ignore"):
+        partials = _reference.FORMULAS[name].param_derivatives(x.astype(np.longdouble), **wide)
+    eps = np.finfo(x.dtype).eps
+    return {k: [8 * eps * float(np.sum(np.abs(g * dk))) for dk in (d if isinstance(d, list) else [d])]
+            for k, d in partials.items()}
+
+
+PARAMS_LAST = {name: sets[-1] for name, sets in PARAMS.items()}
+#: One parameter set per activation with learnable parameters (MSAF's with a vector r).
+GRAD_CASES = [c for c in CASES if ELEMENTWISE[c[0]].learnable and c[1] is PARAMS_LAST[c[0]]]
+
+
+@pytest.mark.parametrize("case", GRAD_CASES, ids=case_id)
+def test_param_grads_match_reference_and_repeat(case, dtype):
+    name, params = case
+    x = random_input(dtype, shape=(N,))
+    g = random_input(dtype, shape=(N,), seed=1)
+    want = fn(name + "_param_grads")(g, x, **params, backend="numpy")
+    tolerance = conditioned_tolerance(name, params, g, x)
+    host = fn(name + "_param_grads")(g, x, **params, backend="cuda")
+    device = fn(name + "_param_grads")(cuda.to_device(g), cuda.to_device(x), **params)
+    for key in want:
+        for got in (host[key], device[key]):
+            assert np.asarray(got).dtype == dtype
+            np.testing.assert_allclose(np.atleast_1d(got), np.atleast_1d(want[key]), rtol=0,
+                                       atol=max(tolerance[key]) + np.finfo(dtype).tiny, err_msg=key)
+        np.testing.assert_array_equal(device[key], host[key])  # one summation order
+
+
+def test_param_grads_of_a_transposed_pair():
+    x = random_input(np.float64, shape=(240,)).reshape(12, 20)
+    g = random_input(np.float64, shape=(240,), seed=1).reshape(12, 20)
+    want = fastact.elu_param_grads(g, x, alpha=0.5, backend="numpy")["alpha"]
+    got = fastact.elu_param_grads(cuda.to_device(g), cuda.to_device(np.ascontiguousarray(x.T)).T, alpha=0.5)
+    np.testing.assert_allclose(got["alpha"], want, rtol=1e-13)
+
+
+# --- softmax ------------------------------------------------------------------------------------
+
+
+def assert_softmax_close(got, want, x, axis=-1, err_msg=""):
+    """Within 4 + 2|z| ULP, z = x − max: the rounding of z costs |z|·eps/2 of e^z's relative
+    accuracy, on the GPU as on the CPU (the reference computes z in extended precision)."""
+    got = np.asarray(got)
+    assert got.dtype == want.dtype and got.shape == want.shape, err_msg
+    with np.errstate(invalid="ignore"):
+        z = np.abs(x.astype(np.float64) - np.max(x, axis=axis, keepdims=True))
+    bound = 4 + 2 * np.where(np.isfinite(z), z, 0)
+    bad = ~(ulp_distance(got, want) <= bound)
+    assert not bad.any(), f"{err_msg}: {bad.sum()} differ; got {got[bad][:3]}, expected {want[bad][:3]}"
+
+
+def softmax_rows(dtype, rows, n, seed=0):
+    x = random_input(dtype, shape=(rows * n,), seed=seed).reshape(rows, n)
+    return x / 4
+
+
+@pytest.mark.parametrize("n", ROW_LENGTHS)
+def test_softmax_rows(n, dtype):
+    x = softmax_rows(dtype, 3, n)
+    g = softmax_rows(dtype, 3, n, seed=1)
+    want = fastact.softmax(x, backend="numpy")
+    assert_softmax_close(fastact.softmax(x, backend="cuda"), want, x, err_msg="host")
+    device = cuda.to_device(x)
+    assert_softmax_close(to_host(fastact.softmax(device)), want, x, err_msg="device")
+    assert fastact.softmax_(device) is device
+    assert_softmax_close(to_host(device), want, x, err_msg="in place")
+    grad_want = fastact.softmax_backward(g, want, backend="numpy")
+    slack = dict(ulps=8, atol_eps=8 * float(np.abs(g).max()))
+    assert_close(fastact.softmax_backward(g, want, backend="cuda"), grad_want, **slack, err_msg="backward host")
+    got = fastact.softmax_backward(cuda.to_device(g), cuda.to_device(want))
+    assert_close(to_host(got), grad_want, **slack, err_msg="backward device")
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1])
+def test_softmax_axes_and_layouts(axis, dtype):
+    x = softmax_rows(dtype, 4, 15).reshape(3, 4, 5)
+    g = softmax_rows(dtype, 4, 15, seed=1).reshape(3, 4, 5)
+    want = fastact.softmax(x, axis=axis, backend="numpy")
+    grad_want = fastact.softmax_backward(g, want, axis=axis, backend="numpy")
+    slack = dict(ulps=8, atol_eps=8 * float(np.abs(g).max()))
+    assert_softmax_close(fastact.softmax(x, axis=axis, backend="cuda"), want, x, axis, err_msg="host")
+    for layout, device in [("c", cuda.to_device(x)), ("strided", cuda.to_device(np.repeat(x, 2, axis=1))[:, ::2])]:
+        assert_softmax_close(to_host(fastact.softmax(device, axis=axis)), want, x, axis, err_msg=layout)
+        got = fastact.softmax_backward(cuda.to_device(g), cuda.to_device(want), axis=axis)
+        assert_close(to_host(got), grad_want, **slack, err_msg=f"backward {layout}")
+
+
+def test_softmax_special_rows():
+    inf, nan = np.inf, np.nan
+    for n in (4, 100):  # one warp per row; a long row read twice
+        x = np.zeros((6, n))
+        x[0, 1] = nan
+        x[1, 2] = inf
+        x[2, :] = -inf
+        x[3, 0] = -inf
+        x[4, :] = np.linspace(-800, 800, n)
+        x[5, -1] = -inf
+        for row_major in (x, np.ascontiguousarray(x.T)):
+            axis = 1 if row_major is x else 0
+            want = fastact.softmax(row_major, axis=axis, backend="numpy")
+            got = to_host(fastact.softmax(cuda.to_device(row_major), axis=axis))
+            assert_softmax_close(got, want, row_major, axis, err_msg=f"n={n} axis={axis}")
+
+
+def test_softmax_zero_dim_and_empty():
+    assert to_host(fastact.softmax(cuda.to_device(np.array(3.0)))) == 1.0
+    empty = cuda.to_device(np.zeros((0, 4), np.float32))
+    assert fastact.softmax(empty).shape == (0, 4)
+
+
+@pytest.mark.skipif(SIMULATED, reason="the simulator has no streams")
+def test_kernels_launch_on_the_arrays_stream():
+    stream = cuda.stream()
+    x = cuda.to_device(np.linspace(-3, 3, N), stream=stream)
+    operand = _cuda_arrays.describe(x, "x", "test")
+    assert _cuda_arrays.launch_stream([operand]).handle.value == stream.handle.value
+    y = fastact.sigmoid(x)
+    stream.synchronize()
+    assert_close(to_host(y), fastact.sigmoid(np.linspace(-3, 3, N), backend="numpy"))
