@@ -32,3 +32,27 @@ def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
 
 def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
     _cpu.softmax_vjp(g, y, out, axis)
+
+
+def log_softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    _cpu.log_softmax(x, out, axis)
+
+
+def log_softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    _cpu.log_softmax_vjp(g, y, out, axis)
+
+
+def softmin(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    _cpu.softmin(x, out, axis)
+
+
+def softmin_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    _cpu.softmin_vjp(g, y, out, axis)
+
+
+def prelu(op: str, arrays: tuple, weight: np.ndarray, out: np.ndarray, axis: int) -> None:
+    _cpu.prelu(op, arrays, weight, out, axis)
+
+
+def prelu_weight_grad(g: np.ndarray, x: np.ndarray, weight: np.ndarray, axis: int) -> np.ndarray:
+    return _cpu.prelu_weight_grad(g, x, weight, axis)

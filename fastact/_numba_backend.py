@@ -18,7 +18,7 @@ import numpy as np
 
 from fastact import _layout, _threads
 from fastact._catalog import Activation
-from fastact._kernels import cpu_loops, scalar
+from fastact._kernels import channel_loops, cpu_loops, scalar
 
 _FACTORIES = {
     "forward": cpu_loops.map_loop,
@@ -41,7 +41,8 @@ def _loop(kind: str, name: str | None, parallel: bool):
             loop = _loops.get(key)
             if loop is None:
                 if name is None:
-                    loop = getattr(cpu_loops, f"{kind}_loop")(parallel)
+                    factory = getattr(cpu_loops, f"{kind}_loop", None) or getattr(channel_loops, f"{kind}_loop")
+                    loop = factory(parallel)
                 else:
                     loop = _FACTORIES[kind](getattr(scalar, f"{name}_{kind}"), parallel)
                 _loops[key] = loop
@@ -139,3 +140,60 @@ def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> Non
     dst, pending = _layout.row_output(out, axis)
     _run("softmax_vjp", None, out.size, src_g, src_y, dst)
     _layout.commit_rows(out, axis, pending)
+
+
+def _rowwise(kind: str, inputs: tuple, out: np.ndarray, axis: int) -> None:
+    """Run the row-wise loop ``kind`` on ``inputs`` moved to rows along ``axis``, into ``out``."""
+    if out.size == 0:
+        return
+    src = [_layout.rows(a, axis) for a in inputs]
+    dst, pending = _layout.row_output(out, axis)
+    _run(kind, None, out.size, *src, dst)
+    _layout.commit_rows(out, axis, pending)
+
+
+def log_softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """log_softmax along ``axis`` into ``out`` (which may be ``x``)."""
+    _rowwise("log_softmax", (x,), out, axis)
+
+
+def log_softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """dL/dx = g − e^y·Σ g along ``axis`` into ``out`` (which may be ``g``)."""
+    _rowwise("log_softmax_vjp", (g, y), out, axis)
+
+
+def softmin(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """softmin along ``axis`` into ``out`` (which may be ``x``)."""
+    _rowwise("softmin", (x,), out, axis)
+
+
+def softmin_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """dL/dx = −y ⊙ (g − Σ g·y) along ``axis`` into ``out`` (which may be ``g``)."""
+    _rowwise("softmin_vjp", (g, y), out, axis)
+
+
+def _inner(shape: tuple, weight: np.ndarray, axis: int) -> int:
+    """Elements per run of one channel in C order (all of them for a single slope)."""
+    return max(math.prod(shape), 1) if weight.size == 1 else math.prod(shape[axis + 1:])
+
+
+def prelu(op: str, arrays: tuple, weight: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """PReLU ``op`` ("forward", "derivative" or "vjp"; arrays (x,) or (g, x)) into ``out``."""
+    if out.size == 0:
+        return
+    flat = [np.ascontiguousarray(a).ravel() for a in arrays]
+    pending = None if out.flags.c_contiguous else np.empty(out.shape, out.dtype)
+    flat_out = (out if pending is None else pending).ravel()
+    _run(f"prelu_{op}", None, out.size, *flat, weight, _inner(out.shape, weight, axis), flat_out)
+    if pending is not None:
+        np.copyto(out, pending)
+
+
+def prelu_weight_grad(g: np.ndarray, x: np.ndarray, weight: np.ndarray, axis: int) -> np.ndarray:
+    """Σ g·x over x ≤ 0, per channel (deterministic, compensated), in x's dtype."""
+    blocks = -(-x.size // cpu_loops.REDUCTION_BLOCK)
+    partial = np.zeros((blocks, weight.size))
+    if blocks:
+        flat_g, flat_x = (np.ascontiguousarray(a).ravel() for a in (g, x))
+        _run("prelu_weight_grad", None, x.size, flat_g, flat_x, weight, _inner(x.shape, weight, axis), partial)
+    return np.array([math.fsum(column) for column in partial.T], dtype=x.dtype)

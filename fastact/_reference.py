@@ -451,3 +451,62 @@ def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> Non
     gw, yw = _wide(g, y)
     with np.errstate(all="ignore"):
         np.copyto(out, yw * (gw - np.sum(gw * yw, axis=axis, keepdims=True)), casting="unsafe")
+
+
+def log_softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """y = x − m − log Σ e^(x − m), m the maximum along ``axis``."""
+    (wide,) = _wide(x)
+    with np.errstate(all="ignore"):
+        shifted = wide - np.max(wide, axis=axis, keepdims=True) if x.size else wide
+        np.copyto(out, shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True)), casting="unsafe")
+
+
+def log_softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """dL/dx = g − e^y·Σ g along ``axis``."""
+    gw, yw = _wide(g, y)
+    with np.errstate(all="ignore"):
+        np.copyto(out, gw - np.exp(yw) * np.sum(gw, axis=axis, keepdims=True), casting="unsafe")
+
+
+def softmin(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """y = softmax(−x) along ``axis``."""
+    softmax(-x, out, axis)
+
+
+def softmin_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """dL/dx = −y ⊙ (g − Σ g·y) along ``axis``."""
+    gw, yw = _wide(g, y)
+    with np.errstate(all="ignore"):
+        np.copyto(out, -yw * (gw - np.sum(gw * yw, axis=axis, keepdims=True)), casting="unsafe")
+
+
+def _channel_weight(weight: np.ndarray, ndim: int, axis: int):
+    """The slopes in extended precision, shaped to broadcast along ``axis``."""
+    (w,) = _wide(weight)
+    if weight.size == 1:
+        return w.reshape(())
+    return w.reshape([-1 if d == axis else 1 for d in range(ndim)])
+
+
+def prelu(op: str, arrays: tuple, weight: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """PReLU: f = x if x > 0 else w·x; f′ = 1 if x > 0 else w (NaN at NaN); vjp = g·f′."""
+    w = _channel_weight(weight, out.ndim, axis)
+    *g, x = _wide(*arrays)
+    with np.errstate(all="ignore"):
+        if op == "forward":
+            result = np.where(x > 0, x, w * x)
+        else:
+            slope = _nan_where_nan(x, np.where(x > 0, 1.0, w))
+            result = slope * g[0] if op == "vjp" else slope
+    np.copyto(out, result, casting="unsafe")
+
+
+def prelu_weight_grad(g: np.ndarray, x: np.ndarray, weight: np.ndarray, axis: int) -> np.ndarray:
+    """Σ g·x over the elements x ≤ 0 of each channel, in extended precision."""
+    gw, xw = _wide(g, x)
+    with np.errstate(all="ignore"):
+        terms = np.where(xw > 0, 0.0, gw * xw)
+    if weight.size == 1:
+        return np.array([np.sum(terms)], dtype=x.dtype)
+    other = tuple(d for d in range(x.ndim) if d != axis)
+    return np.sum(terms, axis=other).astype(x.dtype)
