@@ -192,8 +192,9 @@ def prelu(op: str, arrays: tuple, weight: np.ndarray, out: np.ndarray, axis: int
 def prelu_weight_grad(g: np.ndarray, x: np.ndarray, weight: np.ndarray, axis: int) -> np.ndarray:
     """Σ g·x over x ≤ 0, per channel (deterministic, compensated), in x's dtype."""
     blocks = -(-x.size // cpu_loops.REDUCTION_BLOCK)
-    partial = np.zeros((blocks, weight.size))
+    partial = np.zeros((blocks, 2 * weight.size))  # running sums, then their compensations
     if blocks:
         flat_g, flat_x = (np.ascontiguousarray(a).ravel() for a in (g, x))
         _run("prelu_weight_grad", None, x.size, flat_g, flat_x, weight, _inner(x.shape, weight, axis), partial)
-    return np.array([math.fsum(column) for column in partial.T], dtype=x.dtype)
+    sums = partial[:, :weight.size], partial[:, weight.size:]
+    return np.array([math.fsum([*s, *c]) for s, c in zip(sums[0].T, sums[1].T)], dtype=x.dtype)

@@ -14,6 +14,7 @@ from numba import prange
 
 from fastact._kernels import scalar
 from fastact._kernels.cpu_loops import REDUCTION_BLOCK, _cache_tag, _jit
+from fastact._kernels.exact import two_product
 
 #: Elements per parallel task of the element-wise loops.
 CHUNK = 1 << 14
@@ -79,11 +80,13 @@ def prelu_vjp_loop(parallel: bool):
 
 
 def prelu_weight_grad_loop(parallel: bool):
-    """partial[b, c] = Σ over block b of g·x where x ≤ 0, per channel, Neumaier-compensated.
+    """partial[b, c] + partial[b, C + c] = Σ over block b of g·x where x ≤ 0, for each channel c
+    of C: a running sum and its Neumaier compensation (which also collects the products'
+    rounding errors, by ``two_product``).
 
     Blocks of ``REDUCTION_BLOCK`` elements, not threads, fix the summation order; the caller
-    adds the block sums of each channel exactly (``math.fsum``), so the result is the same for
-    every thread count.
+    adds both columns of each channel over all blocks exactly (``math.fsum``), so the result is
+    the same for every thread count and accurate to the final rounding.
     """
     tag = _cache_tag(parallel)
     block = REDUCTION_BLOCK
@@ -98,23 +101,23 @@ def prelu_weight_grad_loop(parallel: bool):
             stop = min(i + block, n)
             c = (i // inner) % channels
             j = i % inner
-            compensation = np.zeros(channels)
             while i < stop:
                 run = min(stop - i, inner - j)
                 wc = w[c]
                 total = partial[b, c]
-                comp = compensation[c]
+                comp = partial[b, channels + c]
                 for k in range(i, i + run):
-                    v = np.float64(f(g[k], x[k], wc))
+                    gk = np.float64(g[k])
+                    xk = np.float64(x[k])
+                    v = f(gk, xk, np.float64(wc))  # g·x or 0; its rounding error joins the compensation
                     t = total + v
                     comp += (total - t) + v if abs(total) >= abs(v) else (v - t) + total
+                    comp += two_product(gk, xk)[1] if v != 0 else 0.0
                     total = t
                 partial[b, c] = total
-                compensation[c] = comp
+                partial[b, channels + c] = comp
                 i += run
                 j = 0
                 c = c + 1 if c + 1 < channels else 0
-            for c2 in range(channels):
-                partial[b, c2] += compensation[c2]
 
     return _jit(loop, parallel)
