@@ -180,7 +180,7 @@ def _exp_minus_half_square(x):
     h = np.ldexp(np.round(np.ldexp(finite, 26 - exponent)), exponent - 26)
     l = finite - h
     e = np.exp(-h * h / 2) * np.exp(-h * l) * np.exp(-l * l / 2)
-    return np.where(np.isinf(x), 0.0, np.where(np.isnan(x), np.nan, e))
+    return np.where(np.abs(x) > 200, 0.0, np.where(np.isnan(x), np.nan, e))  # e^(−20000) = 0
 
 
 def _normal_cdf_pdf(x):
@@ -238,7 +238,7 @@ class Gelu(Formulas):
     def derivative(self, x, approximate):
         if approximate == "tanh":
             w = self._tanh_arg(x)
-            return _sigma(w) + _limit_zero(x, _sigma_slope(w) * 2 * self.C * (1 + 3 * self.K * x * x))
+            return _sigma(w) + _limit_zero(x * 2 * self.C * (1 + 3 * self.K * x * x), _sigma_slope(w))
         cdf, pdf = _normal_cdf_pdf(x)
         return cdf + _limit_zero(x, pdf)
 
@@ -415,7 +415,7 @@ def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray, value
     params = _params(spec, values, out.dtype)
     with np.errstate(all="ignore"):
         result = getattr(formulas, op)(*_wide(*arrays), **params)
-    np.copyto(out, result, casting="unsafe")
+        np.copyto(out, result, casting="unsafe")
 
 
 def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:

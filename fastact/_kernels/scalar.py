@@ -346,7 +346,8 @@ def _celu_quotient(x, a):
 @register_jitable
 def celu_forward(x, p):
     q, dq = _celu_quotient(x, p[0])
-    return x if x > 0 else p[0] * (expm1(q) + dq * exp(q))
+    m = expm1(q)  # + dq·e^q, the correction, unless e^q overflowed (α < 0)
+    return x if x > 0 else p[0] * (m + (dq * exp(q) if abs(m) < math.inf else type(x)(0)))
 
 
 @register_jitable
@@ -354,7 +355,7 @@ def celu_derivative(x, p):
     T = type(x)
     q, dq = _celu_quotient(x, p[0])
     e = exp(q)
-    return T(1) if x > 0 else e + dq * e
+    return T(1) if x > 0 else e + (dq * e if e < math.inf else T(0))
 
 
 @register_jitable
@@ -725,7 +726,7 @@ def hardswish_forward(x, p):
     """x·relu6(x + 3)/6, with the limit −0 at x = −inf (where x·0 is NaN)."""
     T = type(x)
     r = _clamp(x + T(3), T(0), T(6))
-    return -T(0) if r == 0 else x * r / T(6)
+    return -T(0) if r == 0 else x * (r / T(6))  # (x·r)/6 would overflow near the largest x
 
 
 @register_jitable
