@@ -8,9 +8,13 @@ Importing fastact compiles nothing: each kernel compiles on its first call and i
 """
 
 from fastact._api import GENERATED as _GENERATED
+from fastact._axis import (log_softmax, log_softmax_, log_softmax_backward, log_softmax_jacobian, softmin,
+                           softmin_, softmin_backward, softmin_jacobian)
 from fastact._bias import BiasActGrads, bias_act, bias_act_backward
+from fastact._catalog import activations
 from fastact._dispatch import BackendUnavailableError, backends, get_backend, set_backend, use_backend
 from fastact._losses import softmax_cross_entropy, softmax_cross_entropy_backward
+from fastact._prelu import prelu, prelu_, prelu_backward, prelu_derivative, prelu_param_grads
 from fastact._softmax import softmax, softmax_, softmax_backward, softmax_jacobian
 from fastact._threads import get_num_threads, set_num_threads
 
@@ -18,6 +22,10 @@ globals().update(_GENERATED)
 
 __version__ = "0.1.0"
 __all__ = sorted([*_GENERATED, "softmax", "softmax_", "softmax_backward", "softmax_jacobian",
+                  "log_softmax", "log_softmax_", "log_softmax_backward", "log_softmax_jacobian",
+                  "softmin", "softmin_", "softmin_backward", "softmin_jacobian",
+                  "prelu", "prelu_", "prelu_derivative", "prelu_backward", "prelu_param_grads",
+                  "activations",
                   "backends", "get_backend", "set_backend", "use_backend", "BackendUnavailableError",
                   "get_num_threads", "set_num_threads", "bias_act", "bias_act_backward", "BiasActGrads",
                   "softmax_cross_entropy", "softmax_cross_entropy_backward"])

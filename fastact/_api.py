@@ -103,7 +103,7 @@ def _signature(spec: Activation) -> tuple[str, str]:
     """(signature fragment, argument tuple body) for the activation's parameters."""
     parts = []
     for p in spec.params:
-        hint = "Union[float, Sequence[float]]" if p.vector else "float"
+        hint = "Union[float, Sequence[float]]" if p.vector else ("str" if p.choices else "float")
         parts.append(f"{p.name}: {hint}" + ("" if p.default is None else f" = {p.default!r}"))
     sig = "".join(", " + part for part in parts)
     args = "".join(p.name + ", " for p in spec.params)
@@ -113,7 +113,8 @@ def _signature(spec: Activation) -> tuple[str, str]:
 def _params_doc(spec: Activation) -> str:
     lines = []
     for p in spec.params:
-        kind = "float or sequence of float" if p.vector else "float"
+        kind = ("float or sequence of float" if p.vector else
+                "{" + ", ".join(map(repr, p.choices)) + "}" if p.choices else "float")
         default = "" if p.default is None else f", default {p.default!r}"
         learn = " Learnable: see ``{}_param_grads``.".format(spec.name) if p.learnable else ""
         lines.append(f"{p.name} : {kind}{default}\n    {p.doc}.{learn}")

@@ -18,7 +18,7 @@ import numpy as np
 
 from fastact import _layout, _threads
 from fastact._catalog import Activation
-from fastact._kernels import bias_loops, cpu_loops, scalar
+from fastact._kernels import bias_loops, channel_loops, cpu_loops, scalar
 
 #: kind of loop → (factory, the scalar formula it is built around: ``scalar.NAME_<suffix>``)
 _FACTORIES = {
@@ -45,7 +45,8 @@ def _loop(kind: str, name: str | None, parallel: bool):
             loop = _loops.get(key)
             if loop is None:
                 if name is None:
-                    loop = getattr(cpu_loops, f"{kind}_loop")(parallel)
+                    factory = getattr(cpu_loops, f"{kind}_loop", None) or getattr(channel_loops, f"{kind}_loop")
+                    loop = factory(parallel)
                 else:
                     factory, formula = _FACTORIES[kind]
                     loop = factory(getattr(scalar, f"{name}_{formula}"), parallel)
@@ -127,22 +128,23 @@ def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -
 
 def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
     """Softmax along ``axis`` into ``out`` (which may be ``x``)."""
-    _row_wise("softmax", (x,), out, axis)
+    _row_wise("softmax", (x,), out, axis, columns="softmax_columns")
 
 
 def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
     """dL/dx = y ⊙ (g − Σ g·y) along ``axis`` into ``out`` (which may be ``g``)."""
-    _row_wise("softmax_vjp", (g, y), out, axis)
+    _row_wise("softmax_vjp", (g, y), out, axis, columns="softmax_columns_vjp")
 
 
-def _row_wise(kind: str, arrays: tuple, out: np.ndarray, axis: int) -> None:
-    """Run a row-wise loop: on (outer, n, inner) views of C-contiguous arrays when ``axis`` is
-    not the last (no transposed copy), else on (rows, n) rows of the moved axis."""
+def _row_wise(kind: str, arrays: tuple, out: np.ndarray, axis: int, columns: str | None = None) -> None:
+    """Run the row-wise loop ``kind`` on (rows, n) rows of the moved ``axis`` (copies where the
+    layout needs them), or its ``columns`` form on (outer, n, inner) views of C-contiguous
+    arrays when ``axis`` is not the last (no transposed copy)."""
     if out.size == 0:
         return
-    slabs = _layout.slabs(arrays, out, axis)
+    slabs = _layout.slabs(arrays, out, axis) if columns else None
     if slabs is not None:
-        _run(kind.replace("softmax", "softmax_columns"), None, out.size, *slabs)
+        _run(columns, None, out.size, *slabs)
         return
     src = [_layout.rows(a, axis) for a in arrays]
     dst, pending = _layout.row_output(out, axis)
@@ -188,3 +190,51 @@ def bias_param_grads(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.n
         sums = [math.fsum(column) for column in partial.T]
         grads[name] = np.array(sums, dtype=u.dtype) if vector else u.dtype.type(sums[0])
     return grads
+
+
+def log_softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """log_softmax along ``axis`` into ``out`` (which may be ``x``)."""
+    _row_wise("log_softmax", (x,), out, axis)
+
+
+def log_softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """dL/dx = g − e^y·Σ g along ``axis`` into ``out`` (which may be ``g``)."""
+    _row_wise("log_softmax_vjp", (g, y), out, axis)
+
+
+def softmin(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """softmin along ``axis`` into ``out`` (which may be ``x``)."""
+    _row_wise("softmin", (x,), out, axis)
+
+
+def softmin_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """dL/dx = −y ⊙ (g − Σ g·y) along ``axis`` into ``out`` (which may be ``g``)."""
+    _row_wise("softmin_vjp", (g, y), out, axis)
+
+
+def _inner(shape: tuple, weight: np.ndarray, axis: int) -> int:
+    """Elements per run of one channel in C order (all of them for a single slope)."""
+    return max(math.prod(shape), 1) if weight.size == 1 else math.prod(shape[axis + 1:])
+
+
+def prelu(op: str, arrays: tuple, weight: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """PReLU ``op`` ("forward", "derivative" or "vjp"; arrays (x,) or (g, x)) into ``out``."""
+    if out.size == 0:
+        return
+    flat = [np.ascontiguousarray(a).ravel() for a in arrays]
+    pending = None if out.flags.c_contiguous else np.empty(out.shape, out.dtype)
+    flat_out = (out if pending is None else pending).ravel()
+    _run(f"prelu_{op}", None, out.size, *flat, weight, _inner(out.shape, weight, axis), flat_out)
+    if pending is not None:
+        np.copyto(out, pending)
+
+
+def prelu_weight_grad(g: np.ndarray, x: np.ndarray, weight: np.ndarray, axis: int) -> np.ndarray:
+    """Σ g·x over x ≤ 0, per channel (deterministic, compensated), in x's dtype."""
+    blocks = -(-x.size // cpu_loops.REDUCTION_BLOCK)
+    partial = np.zeros((blocks, 2 * weight.size))  # running sums, then their compensations
+    if blocks:
+        flat_g, flat_x = (np.ascontiguousarray(a).ravel() for a in (g, x))
+        _run("prelu_weight_grad", None, x.size, flat_g, flat_x, weight, _inner(x.shape, weight, axis), partial)
+    sums = partial[:, :weight.size], partial[:, weight.size:]
+    return np.array([math.fsum([*s, *c]) for s, c in zip(sums[0].T, sums[1].T)], dtype=x.dtype)

@@ -28,6 +28,20 @@ PARAMS = {
     "relu": [{}],
     "leaky_relu": [{}, {"negative_slope": 0.2}, {"negative_slope": -0.3}],
     "elu": [{}, {"alpha": 0.5}, {"alpha": 2.0}],
+    "selu": [{}],
+    "celu": [{}, {"alpha": 0.5}, {"alpha": -2.0}],
+    "gelu": [{}, {"approximate": "tanh"}],
+    "silu": [{}],
+    "swish": [{}, {"beta": 1.7}, {"beta": -0.6}],
+    "mish": [{}],
+    "softplus": [{}, {"beta": 2.0, "threshold": 10.0}, {"beta": 0.3}],
+    "softsign": [{}],
+    "hardtanh": [{}, {"min_val": -0.5, "max_val": 2.0}],
+    "relu6": [{}],
+    "hardsigmoid": [{}],
+    "hardswish": [{}],
+    "log_sigmoid": [{}],
+    "threshold": [{"threshold": 0.5, "value": -2.0}, {"threshold": -1.0, "value": 3.0}],
 }
 assert set(PARAMS) == set(ELEMENTWISE), "every activation needs test parameters"
 

@@ -8,6 +8,9 @@ from conftest import CASES, assert_close, case_id, fn, from_y_ok
 
 #: Absolute slack (in units of eps) where a formula's value is a difference of O(1) terms.
 CANCELLING = {"msaf": 8, "sym_msaf": 8}
+#: Derivatives that cross zero (absolute slack, in eps times max |grad| for backward): near a
+#: zero, f′ = a − b cancels, and float64 results are accurate to a few eps absolute only.
+DERIVATIVE_ZEROS = {"silu": 4, "swish": 4, "mish": 4, "gelu": 4}
 #: A backward pass multiplies two computed values (grad and f′): 4 ULP each, and products
 #: that pass through the subnormal range lose relative precision there.
 BACKWARD = dict(ulps=8, atol_subnormal=64)
@@ -42,11 +45,13 @@ def test_forward_derivative_backward_match_reference(case, backend, dtype):
     slack = CANCELLING.get(name, 0)
     for layout, x in layouts(random_input(dtype)):
         g = (random_input(dtype, seed=1)[: x.size].reshape(x.shape) if x.size else x.copy())
-        for suffix, args in [("", (x,)), ("_derivative", (x,))]:
+        zero_slack = DERIVATIVE_ZEROS.get(name, 0) if dtype == np.float64 else 0
+        for suffix, args, extra in [("", (x,), 0), ("_derivative", (x,), zero_slack)]:
             got, want = call_both(name + suffix, args, params, backend)
-            assert_close(got, want, atol_eps=slack, err_msg=f"{name}{suffix} {layout}")
+            assert_close(got, want, atol_eps=slack + extra, err_msg=f"{name}{suffix} {layout}")
         got, want = call_both(name + "_backward", (g, x), params, backend)
-        assert_close(got, want, atol_eps=slack, **BACKWARD, err_msg=f"{name}_backward {layout}")
+        extra = zero_slack * float(np.abs(g).max(initial=0))
+        assert_close(got, want, atol_eps=slack + extra, **BACKWARD, err_msg=f"{name}_backward {layout}")
         if from_y_ok(name, params):
             y = fn(name)(x, **params, backend="numpy")
             got, want = call_both(name + "_backward", (g,), params, backend, y=y)

@@ -191,6 +191,32 @@ def softmax_columns_loop(parallel: bool):
     return _jit(loop, parallel)
 
 
+def log_softmax_loop(parallel: bool):
+    """Row-wise y = x − m − log Σ e^(x − m), m = the row maximum (sum in float64).
+
+    A row holding +inf is NaN (inf − inf), −inf entries give −inf, as PyTorch.
+    """
+    tag = _cache_tag(parallel)
+
+    def loop(x, out):
+        tag  # noqa: B018
+        n = x.shape[1]
+        for r in prange(x.shape[0]):
+            row = x[r]
+            m = row[0]
+            for i in range(1, n):
+                v = row[i]
+                m = v if (v > m or v != v) else m
+            total = 0.0
+            for i in range(n):
+                total += vmath.exp(np.float64(row[i] - m))
+            log_total = vmath.log(total)
+            for i in range(n):
+                out[r, i] = np.float64(row[i] - m) - log_total
+
+    return _jit(loop, parallel)
+
+
 def softmax_columns_vjp_loop(parallel: bool):
     """softmax_vjp along the middle axis of C-contiguous (outer, n, inner) arrays."""
     tag = _cache_tag(parallel)
@@ -217,5 +243,68 @@ def softmax_columns_vjp_loop(parallel: bool):
             for i in range(n):
                 for j in range(width):
                     out[o, i, j0 + j] = y[o, i, j0 + j] * (g[o, i, j0 + j] - total[j])
+
+    return _jit(loop, parallel)
+
+
+def log_softmax_vjp_loop(parallel: bool):
+    """Row-wise dL/dx = g − e^y·Σ g, from the output y (sum in float64)."""
+    tag = _cache_tag(parallel)
+
+    def loop(g, y, out):
+        tag  # noqa: B018
+        n = y.shape[1]
+        for r in prange(y.shape[0]):
+            total = 0.0
+            for i in range(n):
+                total += g[r, i]
+            for i in range(n):
+                out[r, i] = g[r, i] - vmath.exp(np.float64(y[r, i])) * total
+
+    return _jit(loop, parallel)
+
+
+def softmin_loop(parallel: bool):
+    """Row-wise softmin y = e^(m − x)/Σ e^(m − x), m = the row minimum (sum in float64).
+
+    A row holding −inf is NaN (inf − inf), as PyTorch's softmax(−x).
+    """
+    tag = _cache_tag(parallel)
+
+    def loop(x, out):
+        tag  # noqa: B018
+        n = x.shape[1]
+        for r in prange(x.shape[0]):
+            row = x[r]
+            y = out[r]
+            m = row[0]
+            for i in range(1, n):
+                v = row[i]
+                m = v if (v < m or v != v) else m
+            total = 0.0
+            for i in range(n):
+                e = vmath.exp(m - row[i])
+                y[i] = e
+                total += e
+            scale = 1.0 / total
+            for i in range(n):
+                y[i] = y[i] * scale
+
+    return _jit(loop, parallel)
+
+
+def softmin_vjp_loop(parallel: bool):
+    """Row-wise dL/dx = −y ⊙ (g − Σ g·y), the sum accumulated in float64."""
+    tag = _cache_tag(parallel)
+
+    def loop(g, y, out):
+        tag  # noqa: B018
+        n = y.shape[1]
+        for r in prange(y.shape[0]):
+            total = 0.0
+            for i in range(n):
+                total += g[r, i] * y[r, i]
+            for i in range(n):
+                out[r, i] = -y[r, i] * (g[r, i] - total)
 
     return _jit(loop, parallel)

@@ -22,10 +22,14 @@ that changes the result type; a NaN input yields NaN in every function (the deri
 function at NaN is undefined, so it is NaN too, unlike PyTorch's pass-through at kinks).
 """
 
+import math
+
+import numpy as np
 from numba.extending import register_jitable
 
-from fastact._kernels.exact import two_product, two_sum
-from fastact._kernels.vmath import exp, expm1, tanh
+from fastact._kernels.exact import fma, two_product, two_sum
+from fastact._kernels.special import erfcx
+from fastact._kernels.vmath import exp, expm1, log1p, tanh
 
 #: Scalar functions are always inlined into the loops that call them: LLVM's own inliner
 #: declines the larger ones, and a call in the loop body stops vectorization.
@@ -274,3 +278,552 @@ def elu_vjp_from_y(g, y, p):
 def elu_param_vjp(g, x, p, k):
     T = type(x)
     return T(0) if x > 0 else g * expm1(x)
+
+
+# =========================== the modern set (PyTorch's names and defaults) ===================
+# Where a formula needs a constant, it is cast to the data's type: T(c). Double-word constants
+# (hi, lo) feed the error terms of rounded arguments of exponentials.
+
+_SELU_SCALE = 1.0507009873554804934193349852946
+_SELU_SCALE_ALPHA = (1.7580993408473768, 1.41535193800845e-17)  # λ·α as hi + lo
+
+
+@jitable
+def _constant(c, T):
+    """A double-word constant c = (hi, lo) in type T: (T(hi), the rest of c rounded to T)."""
+    hi = T(c[0])
+    return hi, T(c[1] + (c[0] - np.float64(hi)))
+
+
+@jitable
+def _finite_or_zero(v):
+    """v, or 0 where v is ±inf (error terms of arguments that overflowed)."""
+    return v if abs(v) < math.inf else type(v)(0)
+
+
+@jitable
+def _times_slope(x, d):
+    """x·d for a derivative factor d that vanishes at |x| = inf: the limit 0 where d == 0."""
+    T = type(x)
+    return T(0) if d == 0 else x * d
+
+
+# --- selu: λ·x if x > 0 else λα·expm1(x) ------------------------------------------------------
+
+
+@jitable
+def selu_forward(x, p):
+    T = type(x)
+    return T(_SELU_SCALE) * x if x > 0 else T(_SELU_SCALE_ALPHA[0]) * expm1(x)
+
+
+@jitable
+def selu_derivative(x, p):
+    T = type(x)
+    return T(_SELU_SCALE) if x > 0 else T(_SELU_SCALE_ALPHA[0]) * exp(x)
+
+
+@jitable
+def selu_vjp(g, x, p):
+    return g * selu_derivative(x, p)
+
+
+@jitable
+def selu_vjp_from_y(g, y, p):
+    """y > 0 exactly when x > 0; below, λα·e^x = y + λα (λα as hi + lo: y + hi is exact
+    where it cancels)."""
+    T = type(y)
+    hi, lo = _constant(_SELU_SCALE_ALPHA, T)
+    return g * (T(_SELU_SCALE) if y > 0 else (y + hi) + lo)
+
+
+# --- celu(x, alpha): x if x > 0 else α·expm1(x/α); p = (α,) -----------------------------------
+
+
+@jitable
+def _celu_quotient(x, a):
+    """(q, dq): q = fl(x/α) and its rounding error, x/α = q + dq to first order."""
+    q = x / a
+    return q, _finite_or_zero(fma(-q, a, x) / a)
+
+
+@jitable
+def celu_forward(x, p):
+    q, dq = _celu_quotient(x, p[0])
+    m = expm1(q)  # + dq·e^q, the correction, unless e^q overflowed (α < 0)
+    return x if x > 0 else p[0] * (m + (dq * exp(q) if abs(m) < math.inf else type(x)(0)))
+
+
+@jitable
+def celu_derivative(x, p):
+    T = type(x)
+    q, dq = _celu_quotient(x, p[0])
+    e = exp(q)
+    return T(1) if x > 0 else e + (dq * e if e < math.inf else T(0))
+
+
+@jitable
+def celu_vjp(g, x, p):
+    return g * celu_derivative(x, p)
+
+
+@jitable
+def celu_vjp_from_y(g, y, p):
+    """For α > 0: y > 0 exactly when x > 0; below, e^(x/α) = y/α + 1."""
+    T = type(y)
+    return g if y > 0 else g * (y / p[0] + T(1))
+
+
+#: (1 − n)/n! for n = 2 … 20: expm1(q) − q·e^q = Σ_(n≥2) (1 − n)/n!·qⁿ.
+_CELU_ALPHA_SERIES = tuple((1 - n) / math.factorial(n) for n in range(2, 21))
+
+
+@jitable
+def celu_param_vjp(g, x, p, k):
+    """d/dα [α·expm1(x/α)] = expm1(q) − q·e^q, q = x/α: a series for |q| ≤ 1 (it cancels)."""
+    T = type(x)
+    q = x / p[0]
+    series = T(0)
+    for i in range(len(_CELU_ALPHA_SERIES) - 1, -1, -1):
+        series = series * q + T(_CELU_ALPHA_SERIES[i])
+    e = exp(q)
+    direct = expm1(q) - _times_slope(q, e)
+    d = q * q * series if abs(q) <= 1 else direct
+    return T(0) if x > 0 else g * d
+
+
+# --- gelu(x, approximate): x·Φ(x) (p = (0,)) or x·σ(2u), u = √(2/π)(x + 0.044715x³) (p = (1,)) --
+# Both are computed in float64 for both dtypes (float32 results are then correctly rounded
+# in practice); Φ(x) for x ≤ 0 is ½·e^(−x²/2)·erfcx(−x/√2), without cancellation.
+
+_SQRT_HALF = 0.7071067811865476
+_INV_SQRT_2PI = 0.3989422804014327
+_GELU_C2 = (1.5957691216057308, -9.96930880911092e-17)  # 2·√(2/π) as hi + lo
+_GELU_K = (0.044715, 2.1960211427085595e-18)  # 0.044715 as hi + lo
+
+
+@jitable
+def _gelu_cdf(x):
+    """(Φ(x), φ(x)) for float64 x: the normal distribution's CDF and density."""
+    x2, ex2 = two_product(x, x)
+    e = exp(-0.5 * x2) * (1.0 - 0.5 * ex2)  # e^(−x²/2) with x² exact
+    tail = 0.5 * e * erfcx(abs(x) * _SQRT_HALF)  # Φ(−|x|)
+    return (tail if x <= 0 else 1.0 - tail), e * _INV_SQRT_2PI
+
+
+@jitable
+def _gelu_tanh_arg(x):
+    """(w, dw): 2u = 2√(2/π)·x·(1 + 0.044715x²) as a double-word, for float64 x."""
+    x2, ex2 = two_product(x, x)
+    a, ea = two_product(_GELU_K[0], x2)
+    ea += _GELU_K[0] * ex2 + _GELU_K[1] * x2
+    b, eb = two_sum(1.0, a)
+    eb += ea
+    m, em = two_product(_GELU_C2[0], x)
+    em += _GELU_C2[1] * x
+    w, ew = two_product(m, b)
+    ew += m * eb + em * b
+    return w, _finite_or_zero(ew)
+
+
+@jitable
+def _gelu_forward64(x, tanh_form):
+    if tanh_form:
+        w, dw = _gelu_tanh_arg(x)
+        cdf = _sigmoid(w, dw)
+    else:
+        cdf = _gelu_cdf(x)[0]
+    return -0.0 if cdf == 0 else x * cdf  # the limit −0 at x = −inf, where x·0 is NaN
+
+
+@jitable
+def _gelu_derivative64(x, tanh_form):
+    if tanh_form:
+        w, dw = _gelu_tanh_arg(x)
+        slope = _sigmoid_slope(w, dw)  # × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0
+        inner = _GELU_C2[0] * (1.0 + 3.0 * _GELU_K[0] * (x * x))
+        return _sigmoid(w, dw) + (0.0 if slope == 0 else x * slope * inner)
+    cdf, density = _gelu_cdf(x)
+    return cdf + _times_slope(x, density)
+
+
+@jitable
+def gelu_forward(x, p):
+    T = type(x)
+    return T(_gelu_forward64(np.float64(x), p[0] != 0))
+
+
+@jitable
+def gelu_derivative(x, p):
+    T = type(x)
+    return T(_gelu_derivative64(np.float64(x), p[0] != 0))
+
+
+@jitable
+def gelu_vjp(g, x, p):
+    return g * gelu_derivative(x, p)
+
+
+# --- silu: x·σ(x) and swish(x, beta): x·σ(βx); p = (β,) ----------------------------------------
+
+
+@jitable
+def _swish(x, z, dz):
+    """x·σ(z + dz), with the limit −0 where σ underflows (x = −inf)."""
+    s = _sigmoid(z, dz)
+    return x * s if s != 0 else -type(x)(0)
+
+
+@jitable
+def _swish_slope(z, dz):
+    """d/dz [z·σ(z)] = σ(z) + z·σ′(z), for z = βx."""
+    return _sigmoid(z, dz) + _times_slope(z, _sigmoid_slope(z, dz))
+
+
+# silu, swish and mish run in float64 for both dtypes: float32 results are then correctly rounded
+# in practice, also where σ(βx) is subnormal and near the zeros of the derivatives (which
+# cancel: their float64 results are accurate to a few eps absolute there).
+
+
+@jitable
+def silu_forward(x, p):
+    T = type(x)
+    return T(_swish(np.float64(x), np.float64(x), 0.0))
+
+
+@jitable
+def silu_derivative(x, p):
+    T = type(x)
+    return T(_swish_slope(np.float64(x), 0.0))
+
+
+@jitable
+def silu_vjp(g, x, p):
+    return g * silu_derivative(x, p)
+
+
+@jitable
+def swish_forward(x, p):
+    T = type(x)
+    z, dz = two_product(np.float64(p[0]), np.float64(x))
+    return T(_swish(np.float64(x), z, dz))
+
+
+@jitable
+def swish_derivative(x, p):
+    T = type(x)
+    z, dz = two_product(np.float64(p[0]), np.float64(x))
+    return T(_swish_slope(z, dz))
+
+
+@jitable
+def swish_vjp(g, x, p):
+    return g * swish_derivative(x, p)
+
+
+@jitable
+def swish_param_vjp(g, x, p, k):
+    """d/dβ [x·σ(βx)] = x²·σ′(βx): 0 where σ′ underflows, even at x = ±inf."""
+    z, dz = two_product(p[0], x)
+    return g * _times_slope(x, _times_slope(x, _sigmoid_slope(z, dz)))
+
+
+# --- mish: x·tanh(softplus(x)) ------------------------------------------------------------------
+
+
+@jitable
+def _mish_parts(x):
+    """(t, 1 − t²) with t = tanh(softplus(x)) = n/(n + 2), n = e^x(e^x + 2), from e = e^(−|x|)."""
+    T = type(x)
+    e = exp(-abs(x))
+    ee = e * e
+    positive = x >= 0  # for x ≥ 0, n and n + 2 are divided by e^(2x)
+    num = T(1) + T(2) * e if positive else e * (e + T(2))
+    den = num + (T(2) * ee if positive else T(2))
+    one_minus_t2 = T(4) * ((ee if positive else T(1)) * ((T(1) + e) * (T(1) + e))) / (den * den)
+    return num / den, one_minus_t2
+
+
+@jitable
+def mish_forward(x, p):
+    """x·t in float64 (see silu)."""
+    T = type(x)
+    xd = np.float64(x)
+    t = _mish_parts(xd)[0]
+    return T(xd * t if t != 0 else -0.0)
+
+
+@jitable
+def mish_derivative(x, p):
+    """t + x·σ(x)·(1 − t²), in float64 (see silu)."""
+    T = type(x)
+    xd = np.float64(x)
+    t, one_minus_t2 = _mish_parts(xd)
+    return T(t + _times_slope(xd, _sigmoid(xd, 0.0) * one_minus_t2))
+
+
+@jitable
+def mish_vjp(g, x, p):
+    return g * mish_derivative(x, p)
+
+
+# --- softplus(x, beta, threshold): x if βx > threshold else log(1 + e^(βx))/β; p = (β, thr) --
+
+
+@jitable
+def softplus_forward(x, p):
+    T = type(x)
+    z, dz = two_product(p[0], x)
+    sp = ((z if z > 0 else T(0)) + log1p(exp(-abs(z))) + dz * _sigmoid(z, T(0))) / p[0]
+    return x if z > p[1] else sp
+
+
+@jitable
+def softplus_derivative(x, p):
+    T = type(x)
+    z, dz = two_product(p[0], x)
+    return T(1) if z > p[1] else _sigmoid(z, dz)
+
+
+@jitable
+def softplus_vjp(g, x, p):
+    return g if two_product(p[0], x)[0] > p[1] else g * softplus_derivative(x, p)
+
+
+@jitable
+def softplus_vjp_from_y(g, y, p):
+    """For β > 0: σ(βx) = 1 − e^(−βy); y = x above the threshold."""
+    return g if p[0] * y > p[1] else g * -expm1(-p[0] * y)
+
+
+@jitable
+def softplus_param_vjp(g, x, p, k):
+    """d/dβ = (z·σ(z) − softplus(z))/β², z = βx, written as −(|z|·e/(1 + e) + log1p(e))/β²
+    with e = e^(−|z|) (the two terms never cancel); 0 above the threshold."""
+    T = type(x)
+    z = p[0] * x
+    e = exp(-abs(z))
+    h = -(_times_slope(abs(z), e / (T(1) + e)) + log1p(e))
+    return T(0) if z > p[1] else g * (h / (p[0] * p[0]))
+
+
+# --- softsign: x/(1 + |x|) -------------------------------------------------------------------
+
+
+@jitable
+def softsign_forward(x, p):
+    T = type(x)
+    return x / (T(1) + abs(x)) if abs(x) != math.inf else (T(1) if x > 0 else T(-1))
+
+
+@jitable
+def softsign_derivative(x, p):
+    """1/(1 + |x|)², squared after the division so that it underflows gradually."""
+    T = type(x)
+    d = T(1) / (T(1) + abs(x))
+    return d * d
+
+
+@jitable
+def softsign_vjp(g, x, p):
+    return g * softsign_derivative(x, p)
+
+
+@jitable
+def softsign_vjp_from_y(g, y, p):
+    T = type(y)
+    c = T(1) - abs(y)
+    return g * (c * c)
+
+
+# --- hardtanh(x, min_val, max_val), relu6 = hardtanh(x, 0, 6); p = (min, max) ----------------
+# Kinks as PyTorch: f′ = 1 only strictly inside (min, max), 0 at and beyond the kinks.
+
+
+@jitable
+def _clamp(x, lo, hi):
+    return lo if x < lo else (hi if x > hi else x)
+
+
+@jitable
+def _inside_vjp(g, x, lo, hi):
+    """g inside (lo, hi), else 0 (blocking an infinite or NaN g); NaN where x is NaN."""
+    T = type(x)
+    return g if (x > lo and x < hi) else (T(0) if x == x else x)
+
+
+@jitable
+def hardtanh_forward(x, p):
+    return _clamp(x, p[0], p[1])
+
+
+@jitable
+def hardtanh_derivative(x, p):
+    T = type(x)
+    return _inside_vjp(T(1), x, p[0], p[1])
+
+
+@jitable
+def hardtanh_vjp(g, x, p):
+    return _inside_vjp(g, x, p[0], p[1])
+
+
+@jitable
+def hardtanh_vjp_from_y(g, y, p):
+    """min < y < max exactly when min < x < max."""
+    return _inside_vjp(g, y, p[0], p[1])
+
+
+@jitable
+def relu6_forward(x, p):
+    T = type(x)
+    return _clamp(x, T(0), T(6))
+
+
+@jitable
+def relu6_derivative(x, p):
+    T = type(x)
+    return _inside_vjp(T(1), x, T(0), T(6))
+
+
+@jitable
+def relu6_vjp(g, x, p):
+    T = type(x)
+    return _inside_vjp(g, x, T(0), T(6))
+
+
+@jitable
+def relu6_vjp_from_y(g, y, p):
+    return relu6_vjp(g, y, p)
+
+
+# --- hardsigmoid: relu6(x + 3)/6; hardswish: x·relu6(x + 3)/6 ----------------------------------
+
+
+@jitable
+def hardsigmoid_forward(x, p):
+    T = type(x)
+    return _clamp(x + T(3), T(0), T(6)) / T(6)
+
+
+@jitable
+def hardsigmoid_derivative(x, p):
+    T = type(x)
+    return _inside_vjp(T(1) / T(6), x, T(-3), T(3))
+
+
+@jitable
+def hardsigmoid_vjp(g, x, p):
+    T = type(x)
+    return _inside_vjp(g / T(6), x, T(-3), T(3))
+
+
+@jitable
+def hardsigmoid_vjp_from_y(g, y, p):
+    """0 < y < 1 exactly when −3 < x < 3."""
+    T = type(y)
+    return _inside_vjp(g / T(6), y, T(0), T(1))
+
+
+@jitable
+def hardswish_forward(x, p):
+    """x·relu6(x + 3)/6, with the limit −0 at x = −inf (where x·0 is NaN)."""
+    T = type(x)
+    r = _clamp(x + T(3), T(0), T(6))
+    return -T(0) if r == 0 else x * (r / T(6))  # (x·r)/6 would overflow near the largest x
+
+
+@jitable
+def hardswish_derivative(x, p):
+    """0 for x ≤ −3, x/3 + 1/2 for −3 < x < 3, 1 for x ≥ 3 (PyTorch's kinks).
+
+    x/3 + 1/2 is computed as (2x + 3)/6: 2x + 3 is exact where it cancels (Sterbenz), so the
+    result is correctly rounded (PyTorch's x/3 + 0.5 is not, near x = −1.5)."""
+    T = type(x)
+    inner = (T(2) * x + T(3)) / T(6)
+    return T(0) if x <= -3 else (inner if x < 3 else (T(1) if x == x else x))
+
+
+@jitable
+def hardswish_vjp(g, x, p):
+    T = type(x)
+    return T(0) if x <= -3 else g * hardswish_derivative(x, p)
+
+
+# --- log_sigmoid: min(x, 0) − log1p(e^(−|x|)) ------------------------------------------------
+
+
+@jitable
+def log_sigmoid_forward(x, p):
+    T = type(x)
+    return (x if x < 0 else T(0)) - log1p(exp(-abs(x)))
+
+
+@jitable
+def log_sigmoid_derivative(x, p):
+    """σ(−x)."""
+    T = type(x)
+    return _sigmoid(-x, T(0))
+
+
+@jitable
+def log_sigmoid_vjp(g, x, p):
+    return g * log_sigmoid_derivative(x, p)
+
+
+@jitable
+def log_sigmoid_vjp_from_y(g, y, p):
+    """σ(−x) = 1 − e^y."""
+    return g * -expm1(y)
+
+
+# --- threshold(x, threshold, value): x if x > threshold else value; p = (threshold, value) ---
+
+
+@jitable
+def threshold_forward(x, p):
+    return x if x > p[0] else (p[1] if x == x else x)
+
+
+@jitable
+def threshold_derivative(x, p):
+    T = type(x)
+    return T(1) if x > p[0] else (T(0) if x == x else x)
+
+
+@jitable
+def threshold_vjp(g, x, p):
+    T = type(x)
+    return g if x > p[0] else (T(0) if x == x else x)
+
+
+@jitable
+def threshold_vjp_from_y(g, y, p):
+    """For value ≤ threshold: y > threshold exactly when x > threshold."""
+    return threshold_vjp(g, y, p)
+
+
+# --- prelu(x, weight): leaky ReLU with a slope w per channel (the loops pass w per element) --
+
+
+@jitable
+def prelu_forward(x, w):
+    return x if x > 0 else w * x
+
+
+@jitable
+def prelu_derivative(x, w):
+    T = type(x)
+    return T(1) if x > 0 else (w if x <= 0 else x)
+
+
+@jitable
+def prelu_vjp(g, x, w):
+    return g if x > 0 else (g * w if x <= 0 else x)
+
+
+@jitable
+def prelu_weight_vjp(g, x, w):
+    """g·∂f/∂w = g·x for x ≤ 0, else 0 (NaN where x is NaN)."""
+    T = type(x)
+    return T(0) if x > 0 else g * x
