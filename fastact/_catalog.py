@@ -77,7 +77,7 @@ class Activation:
     from_y: str | None = None
     from_y_check: Callable[[dict], str | None] = field(default=lambda values: None)
     kernel_order: tuple[str, ...] | None = None
-    check: Callable[[dict], str | None] = field(default=lambda values: None)
+    check: Callable[[dict], str | None] | None = None
     kind: str = "elementwise"
 
     @property
@@ -90,9 +90,10 @@ class Activation:
             if type(v) is not float or v - v != 0.0:
                 break
         else:  # every value a finite float (or none): the common case, kept cheap
-            return values
+            if self.check is None:
+                return values
         values = tuple([p.validate(v, self.name) for p, v in zip(self.params, values)])
-        message = self.check(dict(zip(self.param_names, values)))
+        message = self.check and self.check(dict(zip(self.param_names, values)))
         if message:
             raise ValueError(f"{self.name}: {message}")
         return values
@@ -305,7 +306,7 @@ MISH = Activation(
     formula="f(x) = x·tanh(softplus(x)) = x·n/(n + 2),  n = eˣ(eˣ + 2)",
     derivative="f′(x) = t + x·σ(x)·(1 − t²),  t = tanh(softplus(x))",
     kink="Smooth; t is formed from e^(−|x|), so nothing overflows. mish(−inf) = −0 (PyTorch: NaN).",
-    example="fastact.mish(np.array([-1.0, 1.0]))\narray([-0.30340147,  0.86509839])",
+    example="fastact.mish(np.array([-1.0, 1.0]))\narray([-0.30340146,  0.86509839])",
 )
 
 SOFTPLUS = Activation(

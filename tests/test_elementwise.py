@@ -4,16 +4,7 @@ import numpy as np
 import pytest
 
 import fastact
-from conftest import CASES, assert_close, case_id, fn, from_y_ok
-
-#: Absolute slack (in units of eps) where a formula's value is a difference of O(1) terms.
-CANCELLING = {"msaf": 8, "sym_msaf": 8}
-#: Derivatives that cross zero (absolute slack, in eps times max |grad| for backward): near a
-#: zero, f′ = a − b cancels, and float64 results are accurate to a few eps absolute only.
-DERIVATIVE_ZEROS = {"silu": 4, "swish": 4, "mish": 4, "gelu": 4}
-#: A backward pass multiplies two computed values (grad and f′): 4 ULP each, and products
-#: that pass through the subnormal range lose relative precision there.
-BACKWARD = dict(ulps=8, atol_subnormal=64)
+from conftest import BACKWARD, CANCELLING, CASES, DERIVATIVE_ZEROS, assert_close, case_id, fn, from_y_ok
 
 
 def random_input(dtype, shape=(257,), seed=0):
