@@ -19,6 +19,8 @@ from typing import Callable, Iterator
 _BACKENDS: dict[str, tuple[str, Callable[[], bool]]] = {
     "auto": ("fastact._auto_backend", lambda: True),
     "numba": ("fastact._numba_backend", lambda: importlib.util.find_spec("numba") is not None),
+    "cython": ("fastact._cython_backend",
+               lambda: importlib.util.find_spec("fastact._cython._kernels") is not None),
     "numpy": ("fastact._reference", lambda: True),
 }
 BACKENDS = ("auto", "numba", "cython", "cuda", "numpy")

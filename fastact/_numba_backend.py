@@ -9,14 +9,13 @@ runs in parallel and the others take the serial loop.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 
 import numba
 import numpy as np
 
-from fastact import _layout, _threads
+from fastact import _cpu_driver, _threads
 from fastact._catalog import Activation
 from fastact._kernels import cpu_loops, scalar
 
@@ -98,44 +97,19 @@ def _run(kind: str, name: str | None, size: int, *args) -> None:
 
 def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray, values: tuple) -> None:
     """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``."""
-    if out.size == 0:
-        return
-    flat, flat_out, pending = _layout.flat_operands(arrays, out)
-    _run(op, spec.name, out.size, *flat, flat_out, spec.pack(out.dtype, values))
-    if pending is not None:
-        np.copyto(out, pending)
+    _cpu_driver.elementwise(_run, spec, op, arrays, out, values)
 
 
 def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:
     """dict: learnable parameter → Σ g·∂f/∂parameter (deterministic, compensated), in x's dtype."""
-    p = spec.pack(x.dtype, values)
-    flat_g, flat_x = _layout.flat_inputs((g, x))
-    grads = {}
-    blocks = -(-x.size // cpu_loops.REDUCTION_BLOCK)
-    for name, start, stop, vector in spec.learnable_slots(values):
-        partial = np.zeros((blocks, stop - start))
-        if blocks:
-            _run("param_vjp", spec.name, x.size, flat_g, flat_x, p, start, partial)
-        sums = [math.fsum(column) for column in partial.T]
-        grads[name] = np.array(sums, dtype=x.dtype) if vector else x.dtype.type(sums[0])
-    return grads
+    return _cpu_driver.param_grads(_run, spec, g, x, values)
 
 
 def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
     """Softmax along ``axis`` into ``out`` (which may be ``x``)."""
-    if out.size == 0:
-        return
-    src = _layout.rows(x, axis)
-    dst, pending = _layout.row_output(out, axis)
-    _run("softmax", None, out.size, src, dst)
-    _layout.commit_rows(out, axis, pending)
+    _cpu_driver.softmax(_run, x, out, axis)
 
 
 def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
     """dL/dx = y ⊙ (g − Σ g·y) along ``axis`` into ``out`` (which may be ``g``)."""
-    if out.size == 0:
-        return
-    src_g, src_y = _layout.rows(g, axis), _layout.rows(y, axis)
-    dst, pending = _layout.row_output(out, axis)
-    _run("softmax_vjp", None, out.size, src_g, src_y, dst)
-    _layout.commit_rows(out, axis, pending)
+    _cpu_driver.softmax_vjp(_run, g, y, out, axis)
