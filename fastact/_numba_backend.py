@@ -15,7 +15,7 @@ import threading
 import numba
 import numpy as np
 
-from fastact import _cpu_driver, _threads
+from fastact import _cpu_driver, _layout, _threads
 from fastact._catalog import Activation
 from fastact._kernels import cpu_loops, scalar
 
@@ -107,9 +107,19 @@ def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -
 
 def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
     """Softmax along ``axis`` into ``out`` (which may be ``x``)."""
-    _cpu_driver.softmax(_run, x, out, axis)
+    if out.size == 0:
+        return
+    src = _layout.rows(x, axis)
+    dst, pending = _layout.row_output(out, axis)
+    _run("softmax", None, out.size, src, dst)
+    _layout.commit_rows(out, axis, pending)
 
 
 def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
     """dL/dx = y ⊙ (g − Σ g·y) along ``axis`` into ``out`` (which may be ``g``)."""
-    _cpu_driver.softmax_vjp(_run, g, y, out, axis)
+    if out.size == 0:
+        return
+    src_g, src_y = _layout.rows(g, axis), _layout.rows(y, axis)
+    dst, pending = _layout.row_output(out, axis)
+    _run("softmax_vjp", None, out.size, src_g, src_y, dst)
+    _layout.commit_rows(out, axis, pending)

@@ -62,8 +62,7 @@ def ulp_distance(a, b):
     info = np.finfo(b.dtype)
     same = (a == b) | (np.isnan(a) & np.isnan(b))
     with np.errstate(invalid="ignore", over="ignore"):
-        spacing = np.spacing(np.abs(b).astype(b.dtype))
-        spacing = np.maximum(spacing, info.smallest_subnormal)
+        spacing = np.maximum(np.spacing(np.abs(b).astype(b.dtype)), info.smallest_subnormal)
         dist = np.abs(a.astype(np.float64) - b.astype(np.float64)) / spacing.astype(np.float64)
     return np.where(same, 0.0, np.where(np.isfinite(dist), dist, np.inf))
 
