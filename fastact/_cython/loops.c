@@ -87,24 +87,64 @@ FA_ACTIVATIONS(FA_LOOPS)
 const fa_kernel_set fa_kernel_sets[] = {FA_ACTIVATIONS(FA_ENTRY)};
 const int fa_kernel_set_count = sizeof(fa_kernel_sets) / sizeof(fa_kernel_sets[0]);
 
-/* ---- softmax rows (fastact/_kernels/cpu_loops.py: softmax_loop, softmax_vjp_loop) ---- */
+/* ---- softmax rows (fastact/_kernels/cpu_loops.py and rows.py: the same numerics) ----
+ * max: NaN-propagating, 8 lanes; y = e^z + e^z·dz with z + dz = x − m exactly (two_sum);
+ * sums in double, 8 lanes per block of FA_ROW_BLOCK elements, blocks added with Neumaier
+ * compensation; then one division per element. */
+
+#define FA_ROW_BLOCK 256
+
+#define FA_LARGER(a, m) (((a) > (m) || (a) != (a)) ? (a) : (m))
 
 #define FA_SOFTMAX_ROWS(T, S, EXP)                                                            \
-    FA_MULTIVERSION void fa_softmax_row_##S(const T *x, T *y, ptrdiff_t n) {                  \
-        T m = x[0];                                                                            \
-        for (ptrdiff_t i = 1; i < n; i++) {                                                    \
-            T v = x[i];                                                                        \
-            m = (v > m || v != v) ? v : m;                                                     \
+    __attribute__((always_inline)) static inline T fa_row_max_##S(const T *v, ptrdiff_t n) {                                 \
+        T m[8];                                                                                \
+        for (int j = 0; j < 8; j++) m[j] = v[0];                                               \
+        ptrdiff_t i = 0;                                                                       \
+        for (; i + 8 <= n; i += 8)                                                             \
+            for (int j = 0; j < 8; j++) m[j] = FA_LARGER(v[i + j], m[j]);                      \
+        for (; i < n; i++) m[0] = FA_LARGER(v[i], m[0]);                                       \
+        T a = FA_LARGER(m[1], m[0]), b = FA_LARGER(m[3], m[2]);                                \
+        T c = FA_LARGER(m[5], m[4]), d = FA_LARGER(m[7], m[6]);                                \
+        a = FA_LARGER(b, a);                                                                   \
+        c = FA_LARGER(d, c);                                                                   \
+        return FA_LARGER(c, a);                                                                \
+    }                                                                                          \
+    /* Σ a[i] (b NULL) or Σ a[i]·b[i] in double: 8 lanes per block, Neumaier across blocks */  \
+    __attribute__((always_inline)) static inline double fa_row_sum_##S(const T *a, const T *b, ptrdiff_t n) {                \
+        double total = 0.0, compensation = 0.0;                                                \
+        for (ptrdiff_t start = 0; start < n; start += FA_ROW_BLOCK) {                          \
+            ptrdiff_t stop = start + FA_ROW_BLOCK < n ? start + FA_ROW_BLOCK : n, i = start;    \
+            double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                            \
+            if (b == NULL) {                                                                   \
+                for (; i + 8 <= stop; i += 8)                                                  \
+                    for (int j = 0; j < 8; j++) s[j] += a[i + j];                              \
+                for (; i < stop; i++) s[0] += a[i];                                            \
+            } else {                                                                           \
+                for (; i + 8 <= stop; i += 8)                                                  \
+                    for (int j = 0; j < 8; j++) s[j] += (double)a[i + j] * b[i + j];           \
+                for (; i < stop; i++) s[0] += (double)a[i] * b[i];                             \
+            }                                                                                  \
+            double v = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));      \
+            double t = total + v;                                                              \
+            compensation += __builtin_fabs(total) >= __builtin_fabs(v) ? (total - t) + v       \
+                                                                       : (v - t) + total;      \
+            total = t;                                                                         \
         }                                                                                      \
-        _Pragma("GCC ivdep") for (ptrdiff_t i = 0; i < n; i++) y[i] = EXP(x[i] - m);          \
-        double total = 0.0;                                                                    \
-        for (ptrdiff_t i = 0; i < n; i++) total += y[i];                                       \
-        double scale = 1.0 / total;                                                            \
-        for (ptrdiff_t i = 0; i < n; i++) y[i] = (T)(y[i] * scale);                            \
+        return total + compensation;                                                           \
+    }                                                                                          \
+    FA_MULTIVERSION void fa_softmax_row_##S(const T *x, T *y, ptrdiff_t n) {                  \
+        T m = fa_row_max_##S(x, n);                                                            \
+        _Pragma("GCC ivdep") for (ptrdiff_t i = 0; i < n; i++) {                               \
+            T dz, z = two_sum_##S(x[i], -m, &dz);                                              \
+            T e = EXP(z);                                                                      \
+            y[i] = e + e * dz;                                                                 \
+        }                                                                                      \
+        double total = fa_row_sum_##S(y, NULL, n);                                             \
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = (T)(y[i] / total);                            \
     }                                                                                          \
     FA_MULTIVERSION void fa_softmax_vjp_row_##S(const T *g, const T *y, T *out, ptrdiff_t n) { \
-        double total = 0.0;                                                                    \
-        for (ptrdiff_t i = 0; i < n; i++) total += g[i] * y[i];                                \
+        double total = fa_row_sum_##S(g, y, n);                                                \
         _Pragma("GCC ivdep") for (ptrdiff_t i = 0; i < n; i++)                                 \
             out[i] = (T)(y[i] * (g[i] - total));                                               \
     }                                                                                          \

@@ -29,7 +29,8 @@ typedef struct {
 extern const fa_kernel_set fa_kernel_sets[];
 extern const int fa_kernel_set_count;
 
-/* Softmax of one row: y = e^(x − m) / Σ e^(x − m), m = max (NaN-propagating); y may be x. */
+/* Softmax of one row: y = e^(x − m) / Σ e^(x − m), m = max (NaN-propagating), x − m carried
+ * exactly into the exponential, the sum compensated in double; y may be x. */
 void fa_softmax_row_f32(const float *x, float *y, ptrdiff_t n);
 void fa_softmax_row_f64(const double *x, double *y, ptrdiff_t n);
 /* Softmax backward of one row: out = y ⊙ (g − Σ g·y); out may be g. */
