@@ -89,10 +89,8 @@ const int fa_kernel_set_count = sizeof(fa_kernel_sets) / sizeof(fa_kernel_sets[0
 
 /* ---- softmax rows (fastact/_kernels/cpu_loops.py and rows.py: the same numerics) ----
  * max: NaN-propagating, 8 lanes; y = e^z + e^z·dz with z + dz = x − m exactly (two_sum);
- * sums in double, 8 lanes per block of FA_ROW_BLOCK elements, blocks added with Neumaier
- * compensation; then one division per element. */
-
-#define FA_ROW_BLOCK 256
+ * sums in double, Neumaier-compensated in each of 8 lanes (so the sum g·y of the backward
+ * pass keeps its accuracy under cancellation); then one division per element. */
 
 #define FA_LARGER(a, m) (((a) > (m) || (a) != (a)) ? (a) : (m))
 
@@ -110,26 +108,32 @@ const int fa_kernel_set_count = sizeof(fa_kernel_sets) / sizeof(fa_kernel_sets[0
         c = FA_LARGER(d, c);                                                                   \
         return FA_LARGER(c, a);                                                                \
     }                                                                                          \
-    /* Σ a[i] (b NULL) or Σ a[i]·b[i] in double: 8 lanes per block, Neumaier across blocks */  \
-    __attribute__((always_inline)) static inline double fa_row_sum_##S(const T *a, const T *b, ptrdiff_t n) {                \
-        double total = 0.0, compensation = 0.0;                                                \
-        for (ptrdiff_t start = 0; start < n; start += FA_ROW_BLOCK) {                          \
-            ptrdiff_t stop = start + FA_ROW_BLOCK < n ? start + FA_ROW_BLOCK : n, i = start;    \
-            double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                            \
-            if (b == NULL) {                                                                   \
-                for (; i + 8 <= stop; i += 8)                                                  \
-                    for (int j = 0; j < 8; j++) s[j] += a[i + j];                              \
-                for (; i < stop; i++) s[0] += a[i];                                            \
-            } else {                                                                           \
-                for (; i + 8 <= stop; i += 8)                                                  \
-                    for (int j = 0; j < 8; j++) s[j] += (double)a[i + j] * b[i + j];           \
-                for (; i < stop; i++) s[0] += (double)a[i] * b[i];                             \
+    /* Σ a[i] (b NULL) or Σ a[i]·b[i] in double, Neumaier-compensated in each of 8 lanes */ \
+    __attribute__((always_inline)) static inline double fa_row_sum_##S(const T *a, const T *b,  \
+                                                                      ptrdiff_t n) {          \
+        double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, c[8] = {0, 0, 0, 0, 0, 0, 0, 0};               \
+        ptrdiff_t i = 0;                                                                       \
+        for (; i + 8 <= n; i += 8)                                                             \
+            for (int j = 0; j < 8; j++) {                                                      \
+                double v = b == NULL ? (double)a[i + j] : (double)a[i + j] * b[i + j];         \
+                double t = s[j] + v;                                                           \
+                c[j] += __builtin_fabs(s[j]) >= __builtin_fabs(v) ? (s[j] - t) + v             \
+                                                                  : (v - t) + s[j];            \
+                s[j] = t;                                                                      \
             }                                                                                  \
-            double v = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));      \
-            double t = total + v;                                                              \
-            compensation += __builtin_fabs(total) >= __builtin_fabs(v) ? (total - t) + v       \
-                                                                       : (v - t) + total;      \
+        for (; i < n; i++) {                                                                   \
+            double v = b == NULL ? (double)a[i] : (double)a[i] * b[i];                         \
+            double t = s[0] + v;                                                               \
+            c[0] += __builtin_fabs(s[0]) >= __builtin_fabs(v) ? (s[0] - t) + v : (v - t) + s[0]; \
+            s[0] = t;                                                                          \
+        }                                                                                      \
+        double total = 0.0, compensation = 0.0;                                                \
+        for (int j = 0; j < 8; j++) {                                                          \
+            double t = total + s[j];                                                           \
+            compensation += __builtin_fabs(total) >= __builtin_fabs(s[j]) ? (total - t) + s[j] \
+                                                                          : (s[j] - t) + total; \
             total = t;                                                                         \
+            compensation += c[j];                                                              \
         }                                                                                      \
         return total + compensation;                                                           \
     }                                                                                          \
