@@ -3,7 +3,7 @@
 The formulas are those of :mod:`fastact._kernels.scalar`, written once in C
 (``fastact/_cython/formulas.h``) with a branch-free exp/expm1/tanh (``vmath.h``), so that gcc
 vectorizes every element-wise loop without -ffast-math; on x86-64 each loop is compiled for
-AVX-512, AVX2 + FMA and the baseline, the best one chosen at import (``loops.c``).
+AVX-512, AVX2 + FMA and the baseline, the widest one the CPU runs chosen at import (``loops.c``).
 Nothing compiles at run time, so the first call is as fast as the next.
 
 Loops over fewer than ``_threads.PARALLEL_MIN_SIZE`` elements run serially; larger ones on
@@ -30,7 +30,7 @@ def supports(spec: Activation) -> bool:
 def describe() -> str:
     """How the extension module was built, e.g. "OpenMP, x86-64-v3 (AVX2, FMA)"."""
     threads = "OpenMP" if _kernels.OPENMP else "serial: built without OpenMP"
-    return f"{threads}, {_kernels.INSTRUCTION_SET}"
+    return f"{threads}, {_kernels.instruction_set()}"
 
 
 def _threads_for(size: int) -> int:

@@ -15,6 +15,11 @@ if "cython" in fastact.backends():
     from fastact._cython import _kernels
 
 
+def test_the_widest_instruction_set_is_in_use():
+    assert _kernels.instruction_set() == _kernels.INSTRUCTION_SETS[0]
+    assert _kernels.instruction_set() in _cython_backend.describe()
+
+
 def test_every_activation_has_c_kernels():
     assert set(_kernels.KERNELS) == set(ELEMENTWISE)
     assert _kernels.FROM_Y == {n for n, s in ELEMENTWISE.items() if s.from_y is not None}
@@ -101,3 +106,23 @@ def test_softmax_matches_reference(shape, axis, dtype):
     assert_close(y, fastact.softmax(x, axis=axis, backend="numpy"), atol_subnormal=4)
     assert_close(fastact.softmax_backward(g, y, axis=axis, backend="cython"),
                  fastact.softmax_backward(g, y, axis=axis, backend="numpy"), ulps=8, atol_eps=4)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_every_instruction_set_is_accurate(case, dtype):
+    """The loops of each instruction set this CPU runs (not only the widest, which the rest of
+    the suite uses) are within 4 ULP over the whole range."""
+    from test_accuracy import CANCELLING, sweep
+
+    name, params = case
+    x = sweep(dtype)
+    chosen = _kernels.instruction_set()
+    try:
+        for isa in _kernels.INSTRUCTION_SETS:
+            _kernels.use_instruction_set(isa)
+            for suffix in ("", "_derivative"):
+                got = fn(name + suffix)(x, **params, backend="cython")
+                want = fn(name + suffix)(x, **params, backend="numpy")
+                assert_close(got, want, atol_eps=CANCELLING.get(name, 0), err_msg=f"{name}{suffix} {isa}")
+    finally:
+        _kernels.use_instruction_set(chosen)

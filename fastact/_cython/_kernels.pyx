@@ -28,15 +28,23 @@ cdef extern from "loops.h" nogil:
         fa_vjp_f64 vjp_f64[2]
         fa_psum_f32 psum_f32
         fa_psum_f64 psum_f64
-    const fa_kernel_set fa_kernel_sets[]
+    ctypedef void (*fa_row_f32)(const float *, float *, Py_ssize_t)
+    ctypedef void (*fa_row_f64)(const double *, double *, Py_ssize_t)
+    ctypedef void (*fa_row_vjp_f32)(const float *, const float *, float *, Py_ssize_t)
+    ctypedef void (*fa_row_vjp_f64)(const double *, const double *, double *, Py_ssize_t)
+    ctypedef void (*fa_vmath_f32)(int, const float *, float *, Py_ssize_t)
+    ctypedef void (*fa_vmath_f64)(int, const double *, double *, Py_ssize_t)
+    ctypedef struct fa_instruction_set:
+        const char *description
+        const fa_kernel_set *sets
+        fa_row_f32 softmax_row_f32
+        fa_row_f64 softmax_row_f64
+        fa_row_vjp_f32 softmax_vjp_row_f32
+        fa_row_vjp_f64 softmax_vjp_row_f64
+        fa_vmath_f32 vmath_f32
+        fa_vmath_f64 vmath_f64
     const int fa_kernel_set_count
-    void fa_softmax_row_f32(const float *, float *, Py_ssize_t)
-    void fa_softmax_row_f64(const double *, double *, Py_ssize_t)
-    void fa_softmax_vjp_row_f32(const float *, const float *, float *, Py_ssize_t)
-    void fa_softmax_vjp_row_f64(const double *, const double *, double *, Py_ssize_t)
-    void fa_vmath_f32(int, const float *, float *, Py_ssize_t)
-    void fa_vmath_f64(int, const double *, double *, Py_ssize_t)
-    const char *fa_instruction_set()
+    const fa_instruction_set *fa_instruction_sets(int i)
 
 cdef extern from *:
     """
@@ -54,15 +62,35 @@ ctypedef fused real:
 
 #: Whether the module was compiled with OpenMP (otherwise every loop runs serially).
 OPENMP = bool(FA_OPENMP)
-#: The instruction set the loops use on this CPU.
-INSTRUCTION_SET = fa_instruction_set().decode()
+
+#: The loops in use: the widest instruction set this CPU runs (see loops.c).
+cdef const fa_instruction_set *isa = fa_instruction_sets(0)
+
+#: The instruction sets this CPU runs, widest first.
+INSTRUCTION_SETS = []
+while fa_instruction_sets(len(INSTRUCTION_SETS)) != NULL:
+    INSTRUCTION_SETS.append(fa_instruction_sets(len(INSTRUCTION_SETS)).description.decode())
+
+
+def instruction_set():
+    """The instruction set the loops use, e.g. "x86-64-v3 (AVX2, FMA)"."""
+    return isa.description.decode()
+
+
+def use_instruction_set(str description):
+    """Run the loops compiled for ``description`` (one of INSTRUCTION_SETS; for the tests).
+    Not thread-safe: call it while no other thread runs fastact."""
+    global isa
+    isa = fa_instruction_sets(INSTRUCTION_SETS.index(description))
+
+
 #: Activation name → kernel index, for every activation with C kernels.
-KERNELS = {fa_kernel_sets[i].name.decode(): i for i in range(fa_kernel_set_count)}
+KERNELS = {isa.sets[i].name.decode(): i for i in range(fa_kernel_set_count)}
 #: Which kernel sets provide vjp_from_y and parameter sums.
-FROM_Y = frozenset(fa_kernel_sets[i].name.decode() for i in range(fa_kernel_set_count)
-                   if fa_kernel_sets[i].vjp_f64[1] != NULL)
-PARAM_SUMS = frozenset(fa_kernel_sets[i].name.decode() for i in range(fa_kernel_set_count)
-                       if fa_kernel_sets[i].psum_f64 != NULL)
+FROM_Y = frozenset(isa.sets[i].name.decode() for i in range(fa_kernel_set_count)
+                   if isa.sets[i].vjp_f64[1] != NULL)
+PARAM_SUMS = frozenset(isa.sets[i].name.decode() for i in range(fa_kernel_set_count)
+                       if isa.sets[i].psum_f64 != NULL)
 
 cdef enum:
     STACK_PARAMS = 16  # parameters held without a heap allocation
@@ -132,7 +160,7 @@ cdef class _Params:
 cdef const fa_kernel_set *_kernel_set(Py_ssize_t kernel) except NULL:
     if not 0 <= kernel < fa_kernel_set_count:
         raise IndexError(f"no kernel set {kernel}")
-    return &fa_kernel_sets[kernel]
+    return &isa.sets[kernel]
 
 
 cdef inline Py_ssize_t _chunk(Py_ssize_t n, int threads) noexcept nogil:
@@ -271,9 +299,9 @@ cdef void _softmax(const real *x, real *out, Py_ssize_t rows, Py_ssize_t n, int 
     cdef Py_ssize_t r
     for r in prange(rows, num_threads=threads, schedule="static"):
         if real is float:
-            fa_softmax_row_f32(x + r * n, out + r * n, n)
+            isa.softmax_row_f32(x + r * n, out + r * n, n)
         else:
-            fa_softmax_row_f64(x + r * n, out + r * n, n)
+            isa.softmax_row_f64(x + r * n, out + r * n, n)
 
 
 cdef void _softmax_vjp(const real *g, const real *y, real *out, Py_ssize_t rows, Py_ssize_t n,
@@ -281,9 +309,9 @@ cdef void _softmax_vjp(const real *g, const real *y, real *out, Py_ssize_t rows,
     cdef Py_ssize_t r
     for r in prange(rows, num_threads=threads, schedule="static"):
         if real is float:
-            fa_softmax_vjp_row_f32(g + r * n, y + r * n, out + r * n, n)
+            isa.softmax_vjp_row_f32(g + r * n, y + r * n, out + r * n, n)
         else:
-            fa_softmax_vjp_row_f64(g + r * n, y + r * n, out + r * n, n)
+            isa.softmax_vjp_row_f64(g + r * n, y + r * n, out + r * n, n)
 
 
 def softmax(x, out, int threads):
@@ -333,9 +361,9 @@ def vmath(int op, x, out):
     if not 0 <= op <= 2:
         raise ValueError(f"vmath: op must be 0, 1 or 2, got {op}")
     if t == cnp.NPY_FLOAT:
-        fa_vmath_f32(op, <const float *>_data(x), <float *>_data(out), n)
+        isa.vmath_f32(op, <const float *>_data(x), <float *>_data(out), n)
     else:
-        fa_vmath_f64(op, <const double *>_data(x), <double *>_data(out), n)
+        isa.vmath_f64(op, <const double *>_data(x), <double *>_data(out), n)
 
 
 def team_size(int threads):

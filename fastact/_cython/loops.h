@@ -26,22 +26,25 @@ typedef struct {
     fa_psum_f64 psum_f64;
 } fa_kernel_set;
 
-extern const fa_kernel_set fa_kernel_sets[];
+/* Everything compiled for one instruction set. */
+typedef struct {
+    const char *description;                 /* e.g. "x86-64-v3 (AVX2, FMA)" */
+    const fa_kernel_set *sets;               /* fa_kernel_set_count entries, table.h's order */
+    /* Softmax of one row: y = e^(x − m) / Σ e^(x − m), m = max (NaN-propagating), x − m
+     * carried exactly into the exponential, the sum compensated in double; y may be x. */
+    void (*softmax_row_f32)(const float *x, float *y, ptrdiff_t n);
+    void (*softmax_row_f64)(const double *x, double *y, ptrdiff_t n);
+    /* Softmax backward of one row: out = y ⊙ (g − Σ g·y); out may be g. */
+    void (*softmax_vjp_row_f32)(const float *g, const float *y, float *out, ptrdiff_t n);
+    void (*softmax_vjp_row_f64)(const double *g, const double *y, double *out, ptrdiff_t n);
+    /* Elementary functions over arrays (for the accuracy tests); op 0 exp, 1 expm1, 2 tanh. */
+    void (*vmath_f32)(int op, const float *x, float *out, ptrdiff_t n);
+    void (*vmath_f64)(int op, const double *x, double *out, ptrdiff_t n);
+} fa_instruction_set;
+
 extern const int fa_kernel_set_count;
 
-/* Softmax of one row: y = e^(x − m) / Σ e^(x − m), m = max (NaN-propagating), x − m carried
- * exactly into the exponential, the sum compensated in double; y may be x. */
-void fa_softmax_row_f32(const float *x, float *y, ptrdiff_t n);
-void fa_softmax_row_f64(const double *x, double *y, ptrdiff_t n);
-/* Softmax backward of one row: out = y ⊙ (g − Σ g·y); out may be g. */
-void fa_softmax_vjp_row_f32(const float *g, const float *y, float *out, ptrdiff_t n);
-void fa_softmax_vjp_row_f64(const double *g, const double *y, double *out, ptrdiff_t n);
-
-/* Elementary functions over arrays (for the accuracy tests); op 0 exp, 1 expm1, 2 tanh. */
-void fa_vmath_f32(int op, const float *x, float *out, ptrdiff_t n);
-void fa_vmath_f64(int op, const double *x, double *out, ptrdiff_t n);
-
-/* The instruction set the loops run with on this CPU, e.g. "x86-64-v4 (AVX-512)". */
-const char *fa_instruction_set(void);
+/* The instruction sets this CPU runs, widest first, for i = 0, 1, ...; NULL past the last. */
+const fa_instruction_set *fa_instruction_sets(int i);
 
 #endif
