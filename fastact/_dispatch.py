@@ -75,7 +75,7 @@ def _load(name: str) -> ModuleType:
         return module
     if name not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}; got {name!r}")
-    if name not in backends() and name != "auto":
+    if name != "auto" and not (name in _BACKENDS and _BACKENDS[name][1]()):  # this probe only
         raise BackendUnavailableError(f"backend {name!r} is not available here; usable: {backends()}")
     module = _loaded[name] = importlib.import_module(_BACKENDS[name][0])
     return module

@@ -126,3 +126,16 @@ def test_every_instruction_set_is_accurate(case, dtype):
                 assert_close(got, want, atol_eps=CANCELLING.get(name, 0), err_msg=f"{name}{suffix} {isa}")
     finally:
         _kernels.use_instruction_set(chosen)
+
+
+def test_auto_uses_cython_for_activations_with_c_kernels_and_numba_otherwise(monkeypatch):
+    from fastact import _auto_backend
+
+    calls = []
+    monkeypatch.setattr(_cython_backend, "elementwise", lambda *a: calls.append("cython"))
+    monkeypatch.setattr(_auto_backend, "_other", lambda: type("B", (), {
+        "elementwise": staticmethod(lambda *a: calls.append("other"))}))
+    fastact.relu(np.ones(3), backend="auto")
+    monkeypatch.setattr(_auto_backend, "_C_KERNELS", frozenset())
+    fastact.relu(np.ones(3), backend="auto")
+    assert calls == ["cython", "other"]
