@@ -33,6 +33,8 @@ def _cuda_usable() -> bool:
 _BACKENDS: dict[str, tuple[str, Callable[[], bool]]] = {
     "auto": ("fastact._auto_backend", lambda: True),
     "numba": ("fastact._numba_backend", lambda: importlib.util.find_spec("numba") is not None),
+    "cython": ("fastact._cython_backend",
+               lambda: importlib.util.find_spec("fastact._cython._kernels") is not None),
     "cuda": ("fastact._cuda_backend", _cuda_usable),
     "numpy": ("fastact._reference", lambda: True),
 }
@@ -102,7 +104,7 @@ def _load(name: str) -> ModuleType:
         return module
     if name not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}; got {name!r}")
-    if name not in backends() and name != "auto":
+    if name != "auto" and not (name in _BACKENDS and _BACKENDS[name][1]()):  # this probe only
         needs = f" (it needs {_NEEDS[name]})" if name in _NEEDS else ""
         raise BackendUnavailableError(f"backend {name!r} is not available here{needs}; usable: {backends()}")
     module = _loaded[name] = importlib.import_module(_BACKENDS[name][0])

@@ -9,14 +9,13 @@ runs in parallel and the others take the serial loop.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 
 import numba
 import numpy as np
 
-from fastact import _layout, _threads
+from fastact import _cpu_driver, _layout, _threads
 from fastact._catalog import Activation
 from fastact._kernels import bias_loops, channel_loops, cpu_loops, scalar
 
@@ -104,26 +103,12 @@ def _run(kind: str, name: str | None, size: int, *args) -> None:
 
 def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray, values: tuple) -> None:
     """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``."""
-    if out.size == 0:
-        return
-    flat, flat_out, pending = _layout.flat_operands(arrays, out)
-    _run(op, spec.name, out.size, *flat, flat_out, spec.pack(out.dtype, values))
-    _layout.commit(out, pending)
+    _cpu_driver.elementwise(_run, spec, op, arrays, out, values)
 
 
 def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:
     """dict: learnable parameter → Σ g·∂f/∂parameter (deterministic, compensated), in x's dtype."""
-    p = spec.pack(x.dtype, values)
-    flat_g, flat_x = _layout.flat_inputs((g, x))
-    grads = {}
-    blocks = -(-x.size // cpu_loops.REDUCTION_BLOCK)
-    for name, start, stop, vector in spec.learnable_slots(values):
-        partial = np.zeros((blocks, stop - start))
-        if blocks:
-            _run("param_vjp", spec.name, x.size, flat_g, flat_x, p, start, partial)
-        sums = [math.fsum(column) for column in partial.T]
-        grads[name] = np.array(sums, dtype=x.dtype) if vector else x.dtype.type(sums[0])
-    return grads
+    return _cpu_driver.param_grads(_run, spec, g, x, values)
 
 
 def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:

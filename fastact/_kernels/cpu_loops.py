@@ -20,12 +20,12 @@ import pathlib
 import numpy as np
 from numba import njit, prange
 
+from fastact import _cpu_driver
 from fastact._kernels import rows, vmath
 from fastact._kernels.exact import two_sum
 
-#: Elements per block of a parameter-gradient reduction: the blocks, not the threads, fix
-#: the summation order, so the result is the same for every thread count.
-REDUCTION_BLOCK = 4096
+#: Elements per block of a parameter-gradient reduction (see :mod:`fastact._cpu_driver`).
+REDUCTION_BLOCK = _cpu_driver.REDUCTION_BLOCK
 
 _SOURCE_HASH = hashlib.sha256(
     b"".join(p.read_bytes() for p in sorted(pathlib.Path(__file__).parent.glob("*.py")))

@@ -1,0 +1,176 @@
+"""Measure the CPU backends: bandwidth fraction, PyTorch ratio, auto-rule sizes, cold start.
+
+    python bench/cpu_backends.py [bandwidth|torch|sizes|coldstart ...]
+
+Bandwidth: at n = 3e7, time of a numba parallel in-place scale of the same array (the
+probe: n reads + n writes) over the op's time, scaled by the op's traffic (in place: 2n,
+backward into grad: 3n); both timed in the same run, as ratios, because DRAM bandwidth drifts.
+PyTorch: fastact time / torch time at n = 1e5 and 1e6 on the same threads (≤ 0.7 wanted);
+sigmoid and tanh backward from the output y, as PyTorch's autograd computes them.
+Sizes: per-call time of cython and numba (serial and parallel loops) from n = 1 to 1e7.
+Cold start: wall time of a fresh process doing import + first sigmoid on 1e6 float32.
+Every figure is the median of repeated runs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import fastact
+
+
+def median_time(f, repeat=15, number=1):
+    f()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for _ in range(number):
+            f()
+        times.append((time.perf_counter() - t) / number)
+    return float(np.median(times))
+
+
+def probe():
+    from numba import njit, prange
+
+    @njit(parallel=True, cache=True)
+    def scale(a):
+        for i in prange(a.size):
+            a[i] = a[i] * a.dtype.type(1.0000001)
+
+    return scale
+
+
+def bandwidth(n=30_000_000):
+    scale = probe()
+    rows = []
+    for dtype in (np.float32, np.float64):
+        x = np.random.default_rng(0).standard_normal(n).astype(dtype)
+        g = np.random.default_rng(1).standard_normal(n).astype(dtype)
+        for backend in ("cython", "numba"):
+            ops = {
+                "relu_": (lambda: fastact.relu_(x, backend=backend), 2),
+                "sigmoid_": (lambda: fastact.sigmoid_(x, backend=backend), 2),
+                "tanh_": (lambda: fastact.tanh_(x, backend=backend), 2),
+                "elu_": (lambda: fastact.elu_(x, backend=backend), 2),
+                "relu_backward": (lambda: fastact.relu_backward(g, x, out=g, backend=backend), 3),
+                "sigmoid_backward": (lambda: fastact.sigmoid_backward(g, x, out=g, backend=backend), 3),
+                "tanh_backward": (lambda: fastact.tanh_backward(g, x, out=g, backend=backend), 3),
+                "elu_backward": (lambda: fastact.elu_backward(g, x, out=g, backend=backend), 3),
+            }
+            for name, (op, traffic) in ops.items():
+                x[:] = np.random.default_rng(0).standard_normal(n).astype(dtype)  # keep values finite
+                t_probe = median_time(lambda: scale(x), repeat=7)
+                t_op = median_time(op, repeat=7)
+                t_probe2 = median_time(lambda: scale(x), repeat=7)
+                probe_t = (t_probe + t_probe2) / 2
+                frac = probe_t * traffic / 2 / t_op
+                gbs = traffic * n * x.itemsize / t_op / 1e9
+                rows.append((np.dtype(dtype).name, backend, name, frac, gbs))
+                print(f"{np.dtype(dtype).name:8} {backend:7} {name:18} {frac:6.2f} of probe  ({gbs:5.1f} GB/s)",
+                      flush=True)
+    return rows
+
+
+def torch_ratio():
+    import torch
+
+    torch.set_num_threads(fastact.get_num_threads())
+    for n in (100_000, 1_000_000):
+        for dtype, tdtype in ((np.float32, torch.float32), (np.float64, torch.float64)):
+            x = (np.random.default_rng(0).standard_normal(n) * 3).astype(dtype)
+            g = np.random.default_rng(1).standard_normal(n).astype(dtype)
+            tx, tg = torch.from_numpy(x.copy()), torch.from_numpy(g.copy())
+            ty = torch.sigmoid(tx)
+            tt = torch.tanh(tx)
+            y_sigmoid, y_tanh = ty.numpy(), tt.numpy()
+            aten = torch.ops.aten
+            pairs = {
+                "relu": (lambda b: fastact.relu(x, backend=b), lambda: torch.relu(tx)),
+                "sigmoid": (lambda b: fastact.sigmoid(x, backend=b), lambda: torch.sigmoid(tx)),
+                "tanh": (lambda b: fastact.tanh(x, backend=b), lambda: torch.tanh(tx)),
+                "elu": (lambda b: fastact.elu(x, backend=b), lambda: torch.nn.functional.elu(tx)),
+                "relu_backward": (lambda b: fastact.relu_backward(g, x, backend=b),
+                                  lambda: aten.threshold_backward(tg, tx, 0.0)),
+                # PyTorch's autograd computes these from the output y, so fastact does too
+                "sigmoid_backward": (lambda b: fastact.sigmoid_backward(g, y=y_sigmoid, backend=b),
+                                     lambda: aten.sigmoid_backward(tg, ty)),
+                "tanh_backward": (lambda b: fastact.tanh_backward(g, y=y_tanh, backend=b),
+                                  lambda: aten.tanh_backward(tg, tt)),
+                "elu_backward": (lambda b: fastact.elu_backward(g, x, backend=b),
+                                 lambda: aten.elu_backward(tg, 1.0, 1.0, 1.0, False, tx)),
+            }
+            number = 20 if n == 100_000 else 3
+            for name, (ours, theirs) in pairs.items():
+                t_torch = median_time(theirs, repeat=21, number=number)
+                line = f"n={n:<8} {np.dtype(dtype).name:8} {name:17} torch {t_torch * 1e6:8.1f} us"
+                for backend in ("cython", "numba", "auto"):
+                    t = median_time(lambda: ours(backend), repeat=21, number=number)
+                    line += f"  {backend} {t / t_torch:5.2f}x"
+                print(line, flush=True)
+
+
+def sizes():
+    from fastact import _threads
+
+    for dtype in (np.float32, np.float64):
+        for name in ("relu", "sigmoid", "elu"):
+            for n in (1, 100, 1000, 10_000, 30_000, 100_000, 1_000_000, 10_000_000):
+                x = np.random.default_rng(0).standard_normal(n).astype(dtype)
+                out = np.empty_like(x)
+                number = max(1, min(2000, 10_000_000 // (n * 20 + 1)))
+                line = f"{np.dtype(dtype).name:8} {name:8} n={n:<9}"
+                for backend in ("cython", "numba"):
+                    t = median_time(lambda: getattr(fastact, name)(x, out=out, backend=backend),
+                                    repeat=9, number=number)
+                    line += f" {backend} {t * 1e6:9.2f} us"
+                print(line, flush=True)
+    print("parallel threshold:", _threads.PARALLEL_MIN_SIZE)
+
+
+COLD = ("import numpy as np, fastact; x = np.random.default_rng(0).random(1_000_000, dtype=np.float32); "
+        "fastact.sigmoid(x, backend='{}')")
+
+
+def coldstart():
+    def wall(backend, env, repeat=5):
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-c", COLD.format(backend)], env=env, check=True)
+            times.append(time.perf_counter() - t)
+        return float(np.median(times))
+
+    env = dict(os.environ)
+    print(f"cython, fresh process:               {wall('cython', env):.3f} s")
+    with tempfile.TemporaryDirectory() as cache:
+        env_cache = dict(env, NUMBA_CACHE_DIR=cache)
+        cold = []
+        for _ in range(3):
+            with tempfile.TemporaryDirectory() as empty:
+                cold.append(wall("numba", dict(env, NUMBA_CACHE_DIR=empty), repeat=1))
+        print(f"numba, empty disk cache (compiles):  {np.median(cold):.3f} s")
+        wall("numba", env_cache, repeat=1)  # fills the cache
+        print(f"numba, warm disk cache:              {wall('numba', env_cache):.3f} s")
+    print(f"python -c 'import numpy' alone:      "
+          f"{np.median([_timed([sys.executable, '-c', 'import numpy']) for _ in range(5)]):.3f} s")
+
+
+def _timed(cmd):
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    return time.perf_counter() - t
+
+
+if __name__ == "__main__":
+    print(f"fastact {fastact.__version__}; threads {fastact.get_num_threads()}; "
+          f"backends {fastact.backends()}")
+    for part in sys.argv[1:] or ["bandwidth", "torch", "sizes", "coldstart"]:
+        print(f"--- {part}")
+        globals()[{"torch": "torch_ratio"}.get(part, part)]()

@@ -1,0 +1,17 @@
+/* The activations that have C kernels: one line each.
+ *
+ *   X(name, FROM_Y, PARAMS)
+ *     name     the catalogue name; activations.h defines name_forward_f32, ... (formulas.h)
+ *     FROM_Y   1 when name_vjp_from_y exists (the output determines the derivative)
+ *     PARAMS   1 when name_param_vjp exists (learnable parameters)
+ *
+ * Adding an activation to the cython backend = its scalar functions in formulas.h + one line here.
+ */
+#define FA_ACTIVATIONS(X) \
+    X(sigmoid, 1, 1)      \
+    X(tanh, 1, 0)         \
+    X(msaf, 0, 1)         \
+    X(sym_msaf, 0, 1)     \
+    X(relu, 1, 0)         \
+    X(leaky_relu, 1, 1)   \
+    X(elu, 1, 1)
