@@ -9,6 +9,7 @@ runs in parallel and the others take the serial loop.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 
