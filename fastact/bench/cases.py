@@ -26,7 +26,7 @@ import numpy as np
 from fastact._catalog import ELEMENTWISE
 
 #: Parameters that have no default, chosen as the seed's f3 = msaf(x, r=(0, r1)) and f4 = sym_msaf(x, r1).
-REQUIRED_PARAMS = {"msaf": {"r": (0.0, -4.0)}, "sym_msaf": {"r": -4.0}}
+REQUIRED_PARAMS = {"msaf": {"r": (0.0, -4.0)}, "sym_msaf": {"r": -4.0}, "threshold": {"threshold": 0.0, "value": 0.0}}
 SOFTMAX_ROWS = (10, 1000)
 OPS = ("forward", "backward")
 #: Arrays of n elements read or written per call: the bytes moved are streams·n·itemsize.
