@@ -24,7 +24,7 @@ from fastact._dispatch import resolve, resolve_device
 
 
 def _forward(spec: Activation, op: str, function: str, x, values: tuple, out, backend) -> np.ndarray:
-    if _validate.on_device(x):
+    if type(x) is not np.ndarray and _validate.on_device(x):
         return resolve_device(backend, function).forward(spec, op, function, x, values, out)
     kernels = resolve(backend)
     x = _validate.as_input(x, "x", function)
@@ -35,7 +35,7 @@ def _forward(spec: Activation, op: str, function: str, x, values: tuple, out, ba
 
 
 def _inplace(spec: Activation, function: str, x, values: tuple, backend) -> np.ndarray:
-    if _validate.on_device(x):
+    if type(x) is not np.ndarray and _validate.on_device(x):
         return resolve_device(backend, function).inplace(spec, function, x, values)
     kernels = resolve(backend)
     _validate.check_writable_float(x, "x", function)
@@ -48,7 +48,8 @@ def _backward(spec: Activation, function: str, grad, x, y, values: tuple, out, b
     if (x is None) == (y is None):
         raise TypeError(f"{function}: pass exactly one of x (the input) or y (the output)")
     name, a = ("x", x) if y is None else ("y", y)
-    if _validate.on_device(grad) or _validate.on_device(a):
+    if (type(grad) is not np.ndarray or type(a) is not np.ndarray) and \
+            (_validate.on_device(grad) or _validate.on_device(a)):
         return resolve_device(backend, function).backward(spec, function, grad, name, a, values, out)
     kernels = resolve(backend)
     g = _validate.as_input(grad, "grad", function)
@@ -63,7 +64,8 @@ def _backward(spec: Activation, function: str, grad, x, y, values: tuple, out, b
 
 
 def _param_grads(spec: Activation, function: str, grad, x, values: tuple, backend) -> dict:
-    if _validate.on_device(grad) or _validate.on_device(x):
+    if (type(grad) is not np.ndarray or type(x) is not np.ndarray) and \
+            (_validate.on_device(grad) or _validate.on_device(x)):
         return resolve_device(backend, function).param_grads_on_device(spec, function, grad, x, values)
     kernels = resolve(backend)
     g = _validate.as_input(grad, "grad", function)

@@ -20,6 +20,7 @@ from fastact._catalog import Activation
 from fastact._cython import _kernels
 
 _OPS = {"forward": 0, "derivative": 1, "vjp": 0, "vjp_from_y": 1}
+_KERNELS = _kernels.KERNELS
 
 
 def supports(spec: Activation) -> bool:
@@ -34,7 +35,7 @@ def describe() -> str:
 
 
 def _threads_for(size: int) -> int:
-    return _threads.get_num_threads() if _threads.use_parallel(size) else 1
+    return 1 if size < _threads.PARALLEL_MIN_SIZE else _threads.get_num_threads()
 
 
 def _kernel(name: str) -> int:
@@ -47,10 +48,10 @@ def _kernel(name: str) -> int:
 
 def _run(kind: str, name: str | None, size: int, *args) -> None:
     threads = _threads_for(size)
-    if kind in ("forward", "derivative"):
-        _kernels.map_elements(_kernel(name), _OPS[kind], *args, threads)
-    elif kind in ("vjp", "vjp_from_y"):
-        _kernels.vjp_elements(_kernel(name), _OPS[kind], *args, threads)
+    if kind == "forward" or kind == "derivative":
+        _kernels.map_elements(_KERNELS.get(name) or _kernel(name), _OPS[kind], *args, threads)
+    elif kind == "vjp" or kind == "vjp_from_y":
+        _kernels.vjp_elements(_KERNELS.get(name) or _kernel(name), _OPS[kind], *args, threads)
     elif kind == "param_vjp":
         _kernels.param_sums(_kernel(name), *args, _cpu_driver.REDUCTION_BLOCK, threads)
     elif kind == "softmax":

@@ -43,7 +43,7 @@ def softmax(x: ArrayLike, axis: int = -1, *, out: np.ndarray | None = None,
     >>> fastact.softmax(np.array([1.0, 2.0, 3.0]))
     array([0.09003057, 0.24472847, 0.66524096])
     """
-    if _validate.on_device(x):
+    if type(x) is not np.ndarray and _validate.on_device(x):
         return resolve_device(backend, "softmax").softmax_on_device("softmax", x, axis, out)
     kernels = resolve(backend)
     x = _validate.as_input(x, "x", "softmax")
@@ -55,7 +55,7 @@ def softmax(x: ArrayLike, axis: int = -1, *, out: np.ndarray | None = None,
 
 def softmax_(x: np.ndarray, axis: int = -1, *, backend: str | None = None) -> np.ndarray:
     """In-place softmax along ``axis``: x ← softmax(x); returns x. See :func:`softmax`."""
-    if _validate.on_device(x):
+    if type(x) is not np.ndarray and _validate.on_device(x):
         return resolve_device(backend, "softmax_").softmax_on_device("softmax_", x, axis, None, in_place=True)
     kernels = resolve(backend)
     _validate.check_writable_float(x, "x", "softmax_")
@@ -88,7 +88,8 @@ def softmax_backward(grad: ArrayLike, y: ArrayLike, axis: int = -1, *, out: np.n
     >>> fastact.softmax_backward(np.array([1.0, 0.0]), y)
     array([ 0.25, -0.25])
     """
-    if _validate.on_device(grad) or _validate.on_device(y):
+    if (type(grad) is not np.ndarray or type(y) is not np.ndarray) and \
+            (_validate.on_device(grad) or _validate.on_device(y)):
         return resolve_device(backend, "softmax_backward").softmax_backward_on_device(
             "softmax_backward", grad, y, axis, out)
     kernels = resolve(backend)
@@ -115,7 +116,7 @@ def softmax_jacobian(x: ArrayLike, axis: int = -1, *, backend: str | None = None
     array([[ 0.25, -0.25],
            [-0.25,  0.25]])
     """
-    if _validate.on_device(x):
+    if type(x) is not np.ndarray and _validate.on_device(x):
         raise TypeError("softmax_jacobian: GPU arrays are not supported (the Jacobian holds n times "
                         "as many numbers as x); use softmax_backward, or pass a host array")
     y = softmax(x, axis, backend=backend)
