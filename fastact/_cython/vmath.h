@@ -1,4 +1,4 @@
-/* Branch-free exp, expm1 and tanh for float and double, written to vectorize.
+/* Branch-free exp, expm1, tanh and log1p for float and double, written to vectorize.
  *
  * Compiled without -ffast-math: NaN and inf propagate, subnormal results underflow
  * gradually as in the C library. No libm calls, so gcc vectorizes the loops that inline
@@ -23,6 +23,7 @@
 #define FASTACT_VMATH_H
 
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 static inline double fa_from_bits_f64(int64_t b) { double d; memcpy(&d, &b, 8); return d; }
@@ -107,6 +108,39 @@ static inline double fa_tanh_f64(double x) {
     return __builtin_copysign(t + residual / d, x);
 }
 
+/* e^x within 1 ULP: fastact/_kernels/vmath.py's exp (the reduced argument's rounding error and
+ * 1 + expm1(r) carried as hi + lo, rounded once at the end), for formulas whose error budget a
+ * 2 ULP exp exhausts (gelu's left tail). */
+static inline double fa_exp_accurate_f64(double x) {
+    x = x < -750.0 ? -750.0 : x;             /* NaN passes both clamps */
+    x = x > 710.0 ? 710.0 : x;
+    double shifted = x * FA_LOG2E_F64 + FA_SHIFTER_F64;
+    int64_t k = fa_to_bits_f64(shifted) - fa_to_bits_f64(FA_SHIFTER_F64);
+    double kd = shifted - FA_SHIFTER_F64;
+    double r_hi = x - kd * 6.93147180369123816490e-01;   /* exact */
+    double r_lo = kd * 1.90821492927058770002e-10;
+    double r = r_hi - r_lo;
+    double r_err = (r_hi - r) - r_lo;
+    double q = 2.0914898727175524e-9;
+    q = q * r + 2.5105513541847085e-8;
+    q = q * r + 2.7557273132896041e-7;
+    q = q * r + 2.7557254685728803e-6;
+    q = q * r + 2.4801587325951109e-5;
+    q = q * r + 1.984126987538548e-4;
+    q = q * r + 1.3888888888883633e-3;
+    q = q * r + 8.3333333333259731e-3;
+    q = q * r + 4.166666666666667e-2;
+    q = q * r + 1.6666666666666671e-1;
+    q = q * r + 5.0e-1;
+    double tail = r * (r * q);
+    double m_hi = r + tail;                  /* expm1(r + r_err) = m_hi + m_lo */
+    double m_lo = ((r - m_hi) + tail) + (r_err + r_err * m_hi);
+    double sum_hi = 1.0 + m_hi;
+    double sum_lo = ((1.0 - sum_hi) + m_hi) + m_lo;
+    int64_t k1 = k >> 1;
+    return ((sum_hi + sum_lo) * fa_pow2_f64(k - k1)) * fa_pow2_f64(k1);
+}
+
 /* ---- float -------------------------------------------------------------------------- */
 
 #define FA_SHIFTER_F32 0x1.8p23f
@@ -172,6 +206,89 @@ static inline float fa_tanh_f32(float x) {
     float t = hi / d;
     float residual = __builtin_fmaf(-t, d, hi) + lo * (1.0f - t) - t * de;
     return __builtin_copysignf(t + residual / d, x);
+}
+
+/* ---- log1p (both types): the algorithm and coefficients of fastact/_kernels/vmath.py ----
+ *
+ * log(x·(1 + c)) for finite x > 0: x = 2^k·m with m in [√½, √2), f = m − 1, s = f/(2 + f),
+ * log(1 + f) = f − f²/2 + s·(f²/2 + R), R = s²·S(s²) (FreeBSD msun's scheme; S from
+ * tools/fit_vmath_coeffs.py), subnormal x scaled up first; the small relative correction c is
+ * added with the low-order terms. log1p(x) = log(u·(1 + c/u)) with u = fl(1 + x) and c its
+ * exact rounding error; IEEE special values by selects (log1p(−1) = −inf, below: NaN,
+ * log1p(±0) = ±0).
+ */
+
+#define FA_LOG_LN2_HI_F64 6.93147180369123816490e-01 /* 0x3fe62e42fee00000 */
+#define FA_LOG_LN2_LO_F64 1.90821492927058770002e-10
+#define FA_SQRT_HALF_BITS_F64 0x3fe6a09e667f3bcdLL
+#define FA_ONE_BITS_F64 0x3ff0000000000000LL
+#define FA_MANT_MASK_F64 0x000fffffffffffffLL
+
+static inline double fa_log_finite_f64(double x, double correction) {
+    int subnormal = x < 0x1p-1022;
+    double xs = subnormal ? x * 0x1p54 : x;
+    int64_t k_bias = subnormal ? 54 : 0;
+    int64_t bits = fa_to_bits_f64(xs) + (FA_ONE_BITS_F64 - FA_SQRT_HALF_BITS_F64);
+    int64_t k = (bits >> 52) - 1023 - k_bias;
+    double f = fa_from_bits_f64((bits & FA_MANT_MASK_F64) + FA_SQRT_HALF_BITS_F64) - 1.0;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double q = 1.463003136412286e-1;
+    q = q * z + 1.5330617306743305e-1;
+    q = q * z + 1.8182922513515942e-1;
+    q = q * z + 2.2222210674238515e-1;
+    q = q * z + 2.8571428628810996e-1;
+    q = q * z + 3.9999999999893222e-1;
+    q = q * z + 6.6666666666666699e-1;
+    double tail = z * q;
+    double half_f2 = 0.5 * f * f;
+    double kf = (double)k;
+    return kf * FA_LOG_LN2_HI_F64
+           - ((half_f2 - (s * (half_f2 + tail) + (kf * FA_LOG_LN2_LO_F64 + correction))) - f);
+}
+
+static inline double fa_log1p_f64(double x) {
+    double u = 1.0 + x;
+    double c = u >= 2.0 ? 1.0 - (u - x) : x - (u - 1.0);
+    double y = fa_log_finite_f64(u, c / u);
+    y = u < (double)INFINITY ? y : u;        /* +inf → inf, NaN → NaN */
+    y = u > 0.0 ? y : (u == 0.0 ? -(double)INFINITY : (double)NAN);
+    return x != 0.0 ? y : x;                 /* keeps the sign of zero */
+}
+
+#define FA_LOG_LN2_HI_F32 0.693145751953125f /* 0x3f317200 */
+#define FA_LOG_LN2_LO_F32 ((float)1.4286068203094173e-06)
+#define FA_SQRT_HALF_BITS_F32 0x3f3504f3
+#define FA_ONE_BITS_F32 0x3f800000
+#define FA_MANT_MASK_F32 0x007fffff
+
+static inline float fa_log_finite_f32(float x, float correction) {
+    int subnormal = x < 0x1p-126f;
+    float xs = subnormal ? x * 0x1p25f : x;
+    int32_t k_bias = subnormal ? 25 : 0;
+    int32_t bits = fa_to_bits_f32(xs) + (FA_ONE_BITS_F32 - FA_SQRT_HALF_BITS_F32);
+    int32_t k = (bits >> 23) - 127 - k_bias;
+    float f = fa_from_bits_f32((bits & FA_MANT_MASK_F32) + FA_SQRT_HALF_BITS_F32) - 1.0f;
+    float s = f / (2.0f + f);
+    float z = s * s;
+    float q = (float)2.33419434e-1;
+    q = q * z + (float)2.8550397e-1;
+    q = q * z + (float)4.00001256e-1;
+    q = q * z + (float)6.66666665e-1;
+    float tail = z * q;
+    float half_f2 = 0.5f * f * f;
+    float kf = (float)k;
+    return kf * FA_LOG_LN2_HI_F32
+           - ((half_f2 - (s * (half_f2 + tail) + (kf * FA_LOG_LN2_LO_F32 + correction))) - f);
+}
+
+static inline float fa_log1p_f32(float x) {
+    float u = 1.0f + x;
+    float c = u >= 2.0f ? 1.0f - (u - x) : x - (u - 1.0f);
+    float y = fa_log_finite_f32(u, c / u);
+    y = u < (float)INFINITY ? y : u;
+    y = u > 0.0f ? y : (u == 0.0f ? -(float)INFINITY : (float)NAN);
+    return x != 0.0f ? y : x;
 }
 
 #endif
