@@ -26,14 +26,19 @@
 #include <math.h>
 #include <string.h>
 
-static inline double fa_from_bits_f64(int64_t b) { double d; memcpy(&d, &b, 8); return d; }
-static inline int64_t fa_to_bits_f64(double d) { int64_t b; memcpy(&b, &d, 8); return b; }
-static inline float fa_from_bits_f32(int32_t b) { float f; memcpy(&f, &b, 4); return f; }
-static inline int32_t fa_to_bits_f32(float f) { int32_t b; memcpy(&b, &f, 4); return b; }
+/* Every scalar function of vmath.h and formulas.h: always inlined into the loops that call it
+ * (a call in a loop body stops vectorization, and with this many loops gcc's unit-growth limit
+ * would otherwise decline some inlinings). */
+#define FA_INLINE static inline __attribute__((always_inline))
+
+FA_INLINE double fa_from_bits_f64(int64_t b) { double d; memcpy(&d, &b, 8); return d; }
+FA_INLINE int64_t fa_to_bits_f64(double d) { int64_t b; memcpy(&b, &d, 8); return b; }
+FA_INLINE float fa_from_bits_f32(int32_t b) { float f; memcpy(&f, &b, 4); return f; }
+FA_INLINE int32_t fa_to_bits_f32(float f) { int32_t b; memcpy(&b, &f, 4); return b; }
 
 /* 2^k for a normal-range integer k, by building the exponent field. */
-static inline double fa_pow2_f64(int64_t k) { return fa_from_bits_f64((k + 1023) << 52); }
-static inline float fa_pow2_f32(int32_t k) { return fa_from_bits_f32((k + 127) << 23); }
+FA_INLINE double fa_pow2_f64(int64_t k) { return fa_from_bits_f64((k + 1023) << 52); }
+FA_INLINE float fa_pow2_f32(int32_t k) { return fa_from_bits_f32((k + 127) << 23); }
 
 /* ---- double ------------------------------------------------------------------------- */
 
@@ -43,7 +48,7 @@ static inline float fa_pow2_f32(int32_t k) { return fa_from_bits_f32((k + 127) <
 #define FA_LOG2E_F64 0x1.71547652b82fep0
 
 /* expm1(r) − r = r²·q(r) for |r| <= ln2/2 (+ a rounding margin); 0 for tiny r. */
-static inline double fa_expm1_tail_f64(double r) {
+FA_INLINE double fa_expm1_tail_f64(double r) {
     double q = 1.0 / 6227020800.0;           /* 1/13! */
     q = q * r + 1.0 / 479001600.0;           /* 1/12! */
     q = q * r + 1.0 / 39916800.0;
@@ -60,14 +65,14 @@ static inline double fa_expm1_tail_f64(double r) {
 }
 
 /* k = rint(x / ln2) as a double and as an integer, and the reduced argument r. */
-static inline double fa_reduce_f64(double x, int64_t *k) {
+FA_INLINE double fa_reduce_f64(double x, int64_t *k) {
     double t = x * FA_LOG2E_F64 + FA_SHIFTER_F64;
     double kd = t - FA_SHIFTER_F64;
     *k = fa_to_bits_f64(t) - fa_to_bits_f64(FA_SHIFTER_F64);
     return (x - kd * FA_LN2_HI_F64) - kd * FA_LN2_LO_F64;
 }
 
-static inline double fa_exp_f64(double x) {
+FA_INLINE double fa_exp_f64(double x) {
     x = x > 709.8 ? 709.8 : x;               /* exp(709.8) = inf */
     x = x < -745.2 ? -745.2 : x;             /* exp(-745.2) = 0 */
     int64_t k;
@@ -77,7 +82,7 @@ static inline double fa_exp_f64(double x) {
     return (p * fa_pow2_f64(k1)) * fa_pow2_f64(k - k1);
 }
 
-static inline double fa_expm1_f64(double x) {
+FA_INLINE double fa_expm1_f64(double x) {
     x = x > 709.8 ? 709.8 : x;               /* expm1(709.8) = inf */
     x = x < -38.0 ? -38.0 : x;               /* expm1(-38) = -1 */
     int64_t k;
@@ -89,7 +94,7 @@ static inline double fa_expm1_f64(double x) {
     return x == 0.0 ? x : m;                 /* expm1(-0) = -0 */
 }
 
-static inline double fa_tanh_f64(double x) {
+FA_INLINE double fa_tanh_f64(double x) {
     double a = __builtin_fabs(x);
     a = a > 20.0 ? 20.0 : a;  /* tanh rounds to 1 beyond */
     int64_t k;
@@ -111,7 +116,7 @@ static inline double fa_tanh_f64(double x) {
 /* e^x within 1 ULP: fastact/_kernels/vmath.py's exp (the reduced argument's rounding error and
  * 1 + expm1(r) carried as hi + lo, rounded once at the end), for formulas whose error budget a
  * 2 ULP exp exhausts (gelu's left tail). */
-static inline double fa_exp_accurate_f64(double x) {
+FA_INLINE double fa_exp_accurate_f64(double x) {
     x = x < -750.0 ? -750.0 : x;             /* NaN passes both clamps */
     x = x > 710.0 ? 710.0 : x;
     double shifted = x * FA_LOG2E_F64 + FA_SHIFTER_F64;
@@ -148,7 +153,7 @@ static inline double fa_exp_accurate_f64(double x) {
 #define FA_LN2_LO_F32 0x1.7f7d1cp-20f
 #define FA_LOG2E_F32 0x1.715476p0f
 
-static inline float fa_expm1_tail_f32(float r) {
+FA_INLINE float fa_expm1_tail_f32(float r) {
     float q = (float)(1.0 / 362880.0);       /* 1/9! */
     q = q * r + (float)(1.0 / 40320.0);
     q = q * r + (float)(1.0 / 5040.0);
@@ -160,14 +165,14 @@ static inline float fa_expm1_tail_f32(float r) {
     return (r * r) * q;
 }
 
-static inline float fa_reduce_f32(float x, int32_t *k) {
+FA_INLINE float fa_reduce_f32(float x, int32_t *k) {
     float t = x * FA_LOG2E_F32 + FA_SHIFTER_F32;
     float kf = t - FA_SHIFTER_F32;
     *k = fa_to_bits_f32(t) - fa_to_bits_f32(FA_SHIFTER_F32);
     return (x - kf * FA_LN2_HI_F32) - kf * FA_LN2_LO_F32;
 }
 
-static inline float fa_exp_f32(float x) {
+FA_INLINE float fa_exp_f32(float x) {
     x = x > 89.0f ? 89.0f : x;
     x = x < -104.0f ? -104.0f : x;
     int32_t k;
@@ -177,7 +182,7 @@ static inline float fa_exp_f32(float x) {
     return (p * fa_pow2_f32(k1)) * fa_pow2_f32(k - k1);
 }
 
-static inline float fa_expm1_f32(float x) {
+FA_INLINE float fa_expm1_f32(float x) {
     x = x > 89.0f ? 89.0f : x;
     x = x < -18.0f ? -18.0f : x;
     int32_t k;
@@ -189,7 +194,7 @@ static inline float fa_expm1_f32(float x) {
     return x == 0.0f ? x : m;                /* expm1(-0) = -0 */
 }
 
-static inline float fa_tanh_f32(float x) {
+FA_INLINE float fa_tanh_f32(float x) {
     float a = __builtin_fabsf(x);
     a = a > 9.5f ? 9.5f : a;  /* tanh rounds to 1 beyond */
     int32_t k;
@@ -224,7 +229,7 @@ static inline float fa_tanh_f32(float x) {
 #define FA_ONE_BITS_F64 0x3ff0000000000000LL
 #define FA_MANT_MASK_F64 0x000fffffffffffffLL
 
-static inline double fa_log_finite_f64(double x, double correction) {
+FA_INLINE double fa_log_finite_f64(double x, double correction) {
     int subnormal = x < 0x1p-1022;
     double xs = subnormal ? x * 0x1p54 : x;
     int64_t k_bias = subnormal ? 54 : 0;
@@ -247,7 +252,7 @@ static inline double fa_log_finite_f64(double x, double correction) {
            - ((half_f2 - (s * (half_f2 + tail) + (kf * FA_LOG_LN2_LO_F64 + correction))) - f);
 }
 
-static inline double fa_log1p_f64(double x) {
+FA_INLINE double fa_log1p_f64(double x) {
     double u = 1.0 + x;
     double c = u >= 2.0 ? 1.0 - (u - x) : x - (u - 1.0);
     double y = fa_log_finite_f64(u, c / u);
@@ -262,7 +267,7 @@ static inline double fa_log1p_f64(double x) {
 #define FA_ONE_BITS_F32 0x3f800000
 #define FA_MANT_MASK_F32 0x007fffff
 
-static inline float fa_log_finite_f32(float x, float correction) {
+FA_INLINE float fa_log_finite_f32(float x, float correction) {
     int subnormal = x < 0x1p-126f;
     float xs = subnormal ? x * 0x1p25f : x;
     int32_t k_bias = subnormal ? 25 : 0;
@@ -282,7 +287,7 @@ static inline float fa_log_finite_f32(float x, float correction) {
            - ((half_f2 - (s * (half_f2 + tail) + (kf * FA_LOG_LN2_LO_F32 + correction))) - f);
 }
 
-static inline float fa_log1p_f32(float x) {
+FA_INLINE float fa_log1p_f32(float x) {
     float u = 1.0f + x;
     float c = u >= 2.0f ? 1.0f - (u - x) : x - (u - 1.0f);
     float y = fa_log_finite_f32(u, c / u);
