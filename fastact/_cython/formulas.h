@@ -284,6 +284,7 @@ FA_INLINE T FA(celu_param_vjp)(T g, T x, const T *p, int np, int k) {
         -1.4797143443923793e-16, -7.809603484293113e-18};
     T q = x / p[0];
     T series = 0;
+    _Pragma("GCC unroll 19")
     for (int i = 18; i >= 0; i--)
         series = series * q + (T)series_coefficients[i];
     T e = EXP(q);
@@ -311,6 +312,7 @@ FA_INLINE T FA(erfcx)(T z) {
         2.22009300666632e-16, -3.1704898956330886e-17, -8.193570309884333e-18};
     T t = (z - (T)4) / (z + (T)4);
     T t2 = t + t, b1 = 0, b2 = 0;
+    _Pragma("GCC unroll 25")   /* straight-line code: a loop inside the element loop stops vectorization */
     for (int k = 25; k > 0; k--) {   /* b_k = c_k + 2t·b_(k+1) − b_(k+2) */
         T b = ((T)c[k] + t2 * b1) - b2;
         b2 = b1;

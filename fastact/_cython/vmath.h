@@ -232,9 +232,13 @@ FA_INLINE float fa_tanh_f32(float x) {
 FA_INLINE double fa_log_finite_f64(double x, double correction) {
     int subnormal = x < 0x1p-1022;
     double xs = subnormal ? x * 0x1p54 : x;
-    int64_t k_bias = subnormal ? 54 : 0;
+    double k_bias = subnormal ? 1023.0 + 54.0 : 1023.0;
     int64_t bits = fa_to_bits_f64(xs) + (FA_ONE_BITS_F64 - FA_SQRT_HALF_BITS_F64);
-    int64_t k = (bits >> 52) - 1023 - k_bias;
+    /* k = (exponent field) − bias, converted to double through the 2^52 shifter: AVX2 has
+     * neither a 64-bit arithmetic shift nor an int64 → double conversion, and would not
+     * vectorize (double)(bits >> 52); bits > 0 wherever the result is used. */
+    uint64_t field = (uint64_t)bits >> 52;
+    double kf = (fa_from_bits_f64((int64_t)(field | 0x4330000000000000ULL)) - 0x1p52) - k_bias;
     double f = fa_from_bits_f64((bits & FA_MANT_MASK_F64) + FA_SQRT_HALF_BITS_F64) - 1.0;
     double s = f / (2.0 + f);
     double z = s * s;
@@ -247,7 +251,6 @@ FA_INLINE double fa_log_finite_f64(double x, double correction) {
     q = q * z + 6.6666666666666699e-1;
     double tail = z * q;
     double half_f2 = 0.5 * f * f;
-    double kf = (double)k;
     return kf * FA_LOG_LN2_HI_F64
            - ((half_f2 - (s * (half_f2 + tail) + (kf * FA_LOG_LN2_LO_F64 + correction))) - f);
 }
