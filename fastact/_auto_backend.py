@@ -1,8 +1,8 @@
 """``backend="auto"``: picks a CPU backend per call.
 
-The rule: the cython backend for every activation it has C kernels for, at every size and
-dtype; the numba backend for activations without C kernels (and for everything where the
-extension module is not built); the NumPy reference where neither is installed.
+The rule: the cython backend for every activation it has C kernels for (but gelu, see
+``_C_KERNELS``), at every size and dtype; the numba backend for the others (and for everything
+where the extension module is not built); the NumPy reference where neither is installed.
 
 Why (bench/RESULTS-cython.md, "auto rule"; 2 cores, AVX2): per-call overhead is the same
 (4–8 µs at n = 1 for both), cython's serial loops are 1.0–1.4× faster than numba's from
@@ -29,7 +29,10 @@ _fallback = None
 if importlib.util.find_spec("fastact._cython._kernels") is not None:
     from fastact import _cython_backend as _cython
 
-    _C_KERNELS = frozenset(_cython._kernels.KERNELS)
+    #: gelu's C loop computes both forms (erf and tanh) and selects, as gcc does not unswitch a
+    #: body that large on the form: up to 1.3x (erf) and 1.4-2.6x (tanh) slower than numba at
+    #: n = 1e3..1e5, so numba serves it.
+    _C_KERNELS = frozenset(_cython._kernels.KERNELS) - {"gelu"}
 else:  # the extension module was not built
     _cython = None
     _C_KERNELS = frozenset()

@@ -355,11 +355,12 @@ def softmax_vjp(g, y, out, int threads):
 
 
 def vmath(int op, x, out):
-    """out = exp(x) (op 0), expm1(x) (op 1) or tanh(x) (op 2) with vmath.h (for the tests)."""
+    """out = exp(x) (op 0), expm1(x) (op 1), tanh(x) (op 2) or log1p(x) (op 3) with vmath.h
+    (for the tests)."""
     cdef int t = _common_dtype((x,), out, 1)
     cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>out)
-    if not 0 <= op <= 2:
-        raise ValueError(f"vmath: op must be 0, 1 or 2, got {op}")
+    if not 0 <= op <= 3:
+        raise ValueError(f"vmath: op must be 0, 1, 2 or 3, got {op}")
     if t == cnp.NPY_FLOAT:
         isa.vmath_f32(op, <const float *>_data(x), <float *>_data(out), n)
     else:

@@ -1,7 +1,8 @@
 /* The scalar activation formulas for float (suffix _f32) and double (suffix _f64).
  *
  * formulas.h holds each formula once, written for a type T; this header instantiates it
- * twice. See formulas.h for the function names and signatures.
+ * twice, double first: the float formulas that compute in double call the _f64 helpers.
+ * See formulas.h for the function names and signatures.
  */
 #ifndef FASTACT_ACTIVATIONS_H
 #define FASTACT_ACTIVATIONS_H
@@ -9,27 +10,13 @@
 #include <math.h>
 #include "vmath.h"
 
-#define T float
-#define FA(name) name##_f32
-#define EXP fa_exp_f32
-#define EXPM1 fa_expm1_f32
-#define TANH fa_tanh_f32
-#define FMA __builtin_fmaf
-#define FABS __builtin_fabsf
-#include "formulas.h"
-#undef T
-#undef FA
-#undef EXP
-#undef EXPM1
-#undef TANH
-#undef FMA
-#undef FABS
-
 #define T double
+#define FA_DOUBLE_PASS
 #define FA(name) name##_f64
 #define EXP fa_exp_f64
 #define EXPM1 fa_expm1_f64
 #define TANH fa_tanh_f64
+#define LOG1P fa_log1p_f64
 #define FMA __builtin_fma
 #define FABS __builtin_fabs
 #include "formulas.h"
@@ -38,6 +25,26 @@
 #undef EXP
 #undef EXPM1
 #undef TANH
+#undef LOG1P
+#undef FMA
+#undef FABS
+#undef FA_DOUBLE_PASS
+
+#define T float
+#define FA(name) name##_f32
+#define EXP fa_exp_f32
+#define EXPM1 fa_expm1_f32
+#define TANH fa_tanh_f32
+#define LOG1P fa_log1p_f32
+#define FMA __builtin_fmaf
+#define FABS __builtin_fabsf
+#include "formulas.h"
+#undef T
+#undef FA
+#undef EXP
+#undef EXPM1
+#undef TANH
+#undef LOG1P
 #undef FMA
 #undef FABS
 

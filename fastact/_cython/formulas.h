@@ -17,7 +17,7 @@
 /* ---- error-free transformations (fastact/_kernels/exact.py) ---- */
 
 /* a·b = product + *err exactly; *err = 0 where the product is ±inf or NaN. */
-static inline T FA(two_product)(T a, T b, T *err) {
+FA_INLINE T FA(two_product)(T a, T b, T *err) {
     T product = a * b;
     T e = FMA(a, b, -product);
     *err = FABS(product) < (T)INFINITY ? e : (T)0;
@@ -25,7 +25,7 @@ static inline T FA(two_product)(T a, T b, T *err) {
 }
 
 /* a + b = sum + *err exactly (Knuth's branch-free form); *err = 0 where the sum is not finite. */
-static inline T FA(two_sum)(T a, T b, T *err) {
+FA_INLINE T FA(two_sum)(T a, T b, T *err) {
     T sum = a + b;
     T bv = sum - a;
     T e = (a - (sum - bv)) + (b - bv);
@@ -36,14 +36,14 @@ static inline T FA(two_sum)(T a, T b, T *err) {
 /* ---- sigmoid pieces: e = exp(-|z|), s = 1/(1+e); σ(z) = s (z >= 0) or e·s; σ'(z) = e·s² ---- */
 
 /* σ(z + dz) for a rounding error dz: σ(z) + dz·σ'(z). */
-static inline T FA(sig)(T z, T dz) {
+FA_INLINE T FA(sig)(T z, T dz) {
     T e = EXP(-FABS(z));
     T s = (T)1 / ((T)1 + e);
     return (z >= 0 ? s : e * s) + dz * (e * s * s);
 }
 
 /* σ'(z + dz) = σ'(z)·(1 + dz·(1 − 2σ(z))), 1 − 2σ(z) = −sign(z)·(1 − e)·s. */
-static inline T FA(sig_slope)(T z, T dz) {
+FA_INLINE T FA(sig_slope)(T z, T dz) {
     T e = EXP(-FABS(z));
     T s = (T)1 / ((T)1 + e);
     T d = e * s * s;
@@ -53,22 +53,22 @@ static inline T FA(sig_slope)(T z, T dz) {
 
 /* ---- sigmoid(x, slope): σ(a x); p = (a) ---- */
 
-static inline T FA(sigmoid_forward)(T x, const T *p, int np) {
+FA_INLINE T FA(sigmoid_forward)(T x, const T *p, int np) {
     T dz, z = FA(two_product)(p[0], x, &dz);
     return FA(sig)(z, dz);
 }
-static inline T FA(sigmoid_derivative)(T x, const T *p, int np) {
+FA_INLINE T FA(sigmoid_derivative)(T x, const T *p, int np) {
     T dz, z = FA(two_product)(p[0], x, &dz);
     return p[0] * FA(sig_slope)(z, dz);
 }
-static inline T FA(sigmoid_vjp)(T g, T x, const T *p, int np) {
+FA_INLINE T FA(sigmoid_vjp)(T g, T x, const T *p, int np) {
     return g * FA(sigmoid_derivative)(x, p, np);
 }
-static inline T FA(sigmoid_vjp_from_y)(T g, T y, const T *p, int np) {
+FA_INLINE T FA(sigmoid_vjp_from_y)(T g, T y, const T *p, int np) {
     return g * (p[0] * y * ((T)1 - y));
 }
 /* d/da σ(a x) = x·σ'(a x); 0 where σ' underflows to 0, even at x = ±inf. */
-static inline T FA(sigmoid_param_vjp)(T g, T x, const T *p, int np, int k) {
+FA_INLINE T FA(sigmoid_param_vjp)(T g, T x, const T *p, int np, int k) {
     T dz, z = FA(two_product)(p[0], x, &dz);
     T d = FA(sig_slope)(z, dz);
     return d == 0 ? (T)0 : g * x * d;
@@ -76,21 +76,21 @@ static inline T FA(sigmoid_param_vjp)(T g, T x, const T *p, int np, int k) {
 
 /* ---- tanh ---- */
 
-static inline T FA(tanh_forward)(T x, const T *p, int np) { return TANH(x); }
+FA_INLINE T FA(tanh_forward)(T x, const T *p, int np) { return TANH(x); }
 /* 1 − tanh² = 4e/(1 + e)², e = exp(−2|x|). */
-static inline T FA(tanh_derivative)(T x, const T *p, int np) {
+FA_INLINE T FA(tanh_derivative)(T x, const T *p, int np) {
     return (T)4 * FA(sig_slope)((T)2 * x, (T)0);
 }
-static inline T FA(tanh_vjp)(T g, T x, const T *p, int np) {
+FA_INLINE T FA(tanh_vjp)(T g, T x, const T *p, int np) {
     return g * FA(tanh_derivative)(x, p, np);
 }
-static inline T FA(tanh_vjp_from_y)(T g, T y, const T *p, int np) {
+FA_INLINE T FA(tanh_vjp_from_y)(T g, T y, const T *p, int np) {
     return g * (((T)1 - y) * ((T)1 + y));
 }
 
 /* ---- msaf(x, r, offset): offset + Σ_k σ(x + r_k); p = (offset, r_0, ..., r_{K-1}) ---- */
 
-static inline T FA(msaf_forward)(T x, const T *p, int np) {
+FA_INLINE T FA(msaf_forward)(T x, const T *p, int np) {
     T acc = p[0];
     for (int k = 1; k < np; k++) {
         T dz, z = FA(two_sum)(x, p[k], &dz);
@@ -98,7 +98,7 @@ static inline T FA(msaf_forward)(T x, const T *p, int np) {
     }
     return acc;
 }
-static inline T FA(msaf_derivative)(T x, const T *p, int np) {
+FA_INLINE T FA(msaf_derivative)(T x, const T *p, int np) {
     T acc = 0;
     for (int k = 1; k < np; k++) {
         T dz, z = FA(two_sum)(x, p[k], &dz);
@@ -106,11 +106,11 @@ static inline T FA(msaf_derivative)(T x, const T *p, int np) {
     }
     return acc;
 }
-static inline T FA(msaf_vjp)(T g, T x, const T *p, int np) {
+FA_INLINE T FA(msaf_vjp)(T g, T x, const T *p, int np) {
     return g * FA(msaf_derivative)(x, p, np);
 }
 /* d/d offset = 1 (k = 0; NaN where x is NaN); d/d r_k = σ'(x + r_k). */
-static inline T FA(msaf_param_vjp)(T g, T x, const T *p, int np, int k) {
+FA_INLINE T FA(msaf_param_vjp)(T g, T x, const T *p, int np, int k) {
     if (k == 0)
         return x == x ? g : x;
     T dz, z = FA(two_sum)(x, p[k], &dz);
@@ -119,18 +119,18 @@ static inline T FA(msaf_param_vjp)(T g, T x, const T *p, int np, int k) {
 
 /* ---- sym_msaf(x, r): −1 + σ(x) + σ(x + r) = σ(x + r) − σ(−x); p = (r) ---- */
 
-static inline T FA(sym_msaf_forward)(T x, const T *p, int np) {
+FA_INLINE T FA(sym_msaf_forward)(T x, const T *p, int np) {
     T dz, z = FA(two_sum)(x, p[0], &dz);
     return FA(sig)(z, dz) - FA(sig)(-x, (T)0);
 }
-static inline T FA(sym_msaf_derivative)(T x, const T *p, int np) {
+FA_INLINE T FA(sym_msaf_derivative)(T x, const T *p, int np) {
     T dz, z = FA(two_sum)(x, p[0], &dz);
     return FA(sig_slope)(x, (T)0) + FA(sig_slope)(z, dz);
 }
-static inline T FA(sym_msaf_vjp)(T g, T x, const T *p, int np) {
+FA_INLINE T FA(sym_msaf_vjp)(T g, T x, const T *p, int np) {
     return g * FA(sym_msaf_derivative)(x, p, np);
 }
-static inline T FA(sym_msaf_param_vjp)(T g, T x, const T *p, int np, int k) {
+FA_INLINE T FA(sym_msaf_param_vjp)(T g, T x, const T *p, int np, int k) {
     T dz, z = FA(two_sum)(x, p[0], &dz);
     return g * FA(sig_slope)(z, dz);
 }
@@ -139,59 +139,478 @@ static inline T FA(sym_msaf_param_vjp)(T g, T x, const T *p, int np, int k) {
 
 /* ---- relu: 0 if x < 0 else x (relu(−0) = −0, relu(NaN) = NaN) ---- */
 
-static inline T FA(relu_forward)(T x, const T *p, int np) { return x < 0 ? (T)0 : x; }
-static inline T FA(relu_derivative)(T x, const T *p, int np) {
+FA_INLINE T FA(relu_forward)(T x, const T *p, int np) { return x < 0 ? (T)0 : x; }
+FA_INLINE T FA(relu_derivative)(T x, const T *p, int np) {
     return x > 0 ? (T)1 : (x <= 0 ? (T)0 : x);
 }
-static inline T FA(relu_vjp)(T g, T x, const T *p, int np) {
+FA_INLINE T FA(relu_vjp)(T g, T x, const T *p, int np) {
     return x > 0 ? g : (x <= 0 ? (T)0 : x);
 }
-static inline T FA(relu_vjp_from_y)(T g, T y, const T *p, int np) {
+FA_INLINE T FA(relu_vjp_from_y)(T g, T y, const T *p, int np) {
     return FA(relu_vjp)(g, y, p, np);
 }
 
 /* ---- leaky_relu(x, negative_slope): x if x > 0 else b·x; p = (b) ---- */
 
-static inline T FA(leaky_relu_forward)(T x, const T *p, int np) {
+FA_INLINE T FA(leaky_relu_forward)(T x, const T *p, int np) {
     T b = p[0];
     return x > 0 ? x : b * x;
 }
-static inline T FA(leaky_relu_derivative)(T x, const T *p, int np) {
+FA_INLINE T FA(leaky_relu_derivative)(T x, const T *p, int np) {
     T b = p[0];
     return x > 0 ? (T)1 : (x <= 0 ? b : x);
 }
-static inline T FA(leaky_relu_vjp)(T g, T x, const T *p, int np) {
+FA_INLINE T FA(leaky_relu_vjp)(T g, T x, const T *p, int np) {
     T b = p[0];
     return x > 0 ? g : (x <= 0 ? g * b : x);
 }
 /* Valid for b > 0, where y > 0 exactly when x > 0. */
-static inline T FA(leaky_relu_vjp_from_y)(T g, T y, const T *p, int np) {
+FA_INLINE T FA(leaky_relu_vjp_from_y)(T g, T y, const T *p, int np) {
     return FA(leaky_relu_vjp)(g, y, p, np);
 }
-static inline T FA(leaky_relu_param_vjp)(T g, T x, const T *p, int np, int k) {
+FA_INLINE T FA(leaky_relu_param_vjp)(T g, T x, const T *p, int np, int k) {
     return x > 0 ? (T)0 : g * x;
 }
 
 /* ---- elu(x, alpha): x if x > 0 else α·expm1(x); p = (α) ---- */
 
-static inline T FA(elu_forward)(T x, const T *p, int np) {
+FA_INLINE T FA(elu_forward)(T x, const T *p, int np) {
     T alpha = p[0], below = alpha * EXPM1(x);
     return x > 0 ? x : below;
 }
-static inline T FA(elu_derivative)(T x, const T *p, int np) {
+FA_INLINE T FA(elu_derivative)(T x, const T *p, int np) {
     T alpha = p[0], below = alpha * EXP(x);
     return x > 0 ? (T)1 : below;
 }
-static inline T FA(elu_vjp)(T g, T x, const T *p, int np) {
+FA_INLINE T FA(elu_vjp)(T g, T x, const T *p, int np) {
     T alpha = p[0], below = g * (alpha * EXP(x));
     return x > 0 ? g : below;
 }
 /* For α >= 0: y > 0 exactly when x > 0, and α·e^x = y + α below. */
-static inline T FA(elu_vjp_from_y)(T g, T y, const T *p, int np) {
+FA_INLINE T FA(elu_vjp_from_y)(T g, T y, const T *p, int np) {
     T alpha = p[0];
     return y > 0 ? g : g * (y + alpha);
 }
-static inline T FA(elu_param_vjp)(T g, T x, const T *p, int np, int k) {
+FA_INLINE T FA(elu_param_vjp)(T g, T x, const T *p, int np, int k) {
     T below = g * EXPM1(x);
     return x > 0 ? (T)0 : below;
+}
+
+/* =========================== the modern set (PyTorch's names and defaults) ===================
+ * Constants are cast to T; a double-word constant (hi, lo) becomes (T)hi and the rest of it
+ * rounded to T (scalar.py's _constant). silu, swish, mish and gelu compute in double for both
+ * types: their helpers are compiled in the double pass only (FA_DOUBLE_PASS), which
+ * activations.h runs first, and both instances call them (the _f64 names).
+ */
+
+#ifndef FA_MODERN_CONSTANTS
+#define FA_MODERN_CONSTANTS
+#define FA_SELU_SCALE 1.0507009873554804934193349852946
+#define FA_SELU_SCALE_ALPHA_HI 1.7580993408473768 /* λ·α as hi + lo */
+#define FA_SELU_SCALE_ALPHA_LO 1.41535193800845e-17
+#define FA_SQRT_HALF 0.7071067811865476
+#define FA_INV_SQRT_2PI 0.3989422804014327
+#define FA_GELU_C2_HI 1.5957691216057308 /* 2·√(2/π) as hi + lo */
+#define FA_GELU_C2_LO -9.96930880911092e-17
+#define FA_GELU_K_HI 0.044715 /* 0.044715 as hi + lo */
+#define FA_GELU_K_LO 2.1960211427085595e-18
+#endif
+
+/* v, or 0 where v is ±inf (error terms of arguments that overflowed). */
+FA_INLINE T FA(finite_or_zero)(T v) { return FABS(v) < (T)INFINITY ? v : (T)0; }
+
+/* x·d for a derivative factor d that vanishes at |x| = inf: the limit 0 where d == 0. */
+FA_INLINE T FA(times_slope)(T x, T d) { return d == 0 ? (T)0 : x * d; }
+
+/* ---- selu: λ·x if x > 0 else λα·expm1(x) ---- */
+
+FA_INLINE T FA(selu_forward)(T x, const T *p, int np) {
+    T above = (T)FA_SELU_SCALE * x, below = (T)FA_SELU_SCALE_ALPHA_HI * EXPM1(x);
+    return x > 0 ? above : below;
+}
+FA_INLINE T FA(selu_derivative)(T x, const T *p, int np) {
+    T below = (T)FA_SELU_SCALE_ALPHA_HI * EXP(x);
+    return x > 0 ? (T)FA_SELU_SCALE : below;
+}
+FA_INLINE T FA(selu_vjp)(T g, T x, const T *p, int np) {
+    return g * FA(selu_derivative)(x, p, np);
+}
+/* y > 0 exactly when x > 0; below, λα·e^x = y + λα (λα as hi + lo: y + hi is exact where it
+ * cancels). */
+FA_INLINE T FA(selu_vjp_from_y)(T g, T y, const T *p, int np) {
+    T hi = (T)FA_SELU_SCALE_ALPHA_HI;
+    T lo = (T)(FA_SELU_SCALE_ALPHA_LO + (FA_SELU_SCALE_ALPHA_HI - (double)hi));
+    T below = (y + hi) + lo;
+    return g * (y > 0 ? (T)FA_SELU_SCALE : below);
+}
+
+/* ---- celu(x, alpha): x if x > 0 else α·expm1(x/α); p = (α) ---- */
+
+/* q = fl(x/α) and its rounding error *dq: x/α = q + dq to first order. */
+FA_INLINE T FA(celu_quotient)(T x, T a, T *dq) {
+    T q = x / a;
+    *dq = FA(finite_or_zero)(FMA(-q, a, x) / a);
+    return q;
+}
+FA_INLINE T FA(celu_forward)(T x, const T *p, int np) {
+    T a = p[0], dq, q = FA(celu_quotient)(x, a, &dq);
+    T m = EXPM1(q), correction = dq * EXP(q);   /* unless e^q overflowed (α < 0) */
+    T below = a * (m + (FABS(m) < (T)INFINITY ? correction : (T)0));
+    return x > 0 ? x : below;
+}
+FA_INLINE T FA(celu_derivative)(T x, const T *p, int np) {
+    T a = p[0], dq, q = FA(celu_quotient)(x, a, &dq);
+    T e = EXP(q);
+    T below = e + (e < (T)INFINITY ? dq * e : (T)0);
+    return x > 0 ? (T)1 : below;
+}
+FA_INLINE T FA(celu_vjp)(T g, T x, const T *p, int np) {
+    return g * FA(celu_derivative)(x, p, np);
+}
+/* For α > 0: y > 0 exactly when x > 0; below, e^(x/α) = y/α + 1. */
+FA_INLINE T FA(celu_vjp_from_y)(T g, T y, const T *p, int np) {
+    T a = p[0], below = g * (y / a + (T)1);
+    return y > 0 ? g : below;
+}
+/* d/dα [α·expm1(x/α)] = expm1(q) − q·e^q, q = x/α: for |q| ≤ 1 (where it cancels) the series
+ * Σ_(n≥2) (1 − n)/n!·qⁿ = q²·Σ_(n=2..20) (1 − n)/n!·q^(n−2), else directly. */
+FA_INLINE T FA(celu_param_vjp)(T g, T x, const T *p, int np, int k) {
+    static const double series_coefficients[19] = {
+        -0.5, -0.3333333333333333, -0.125, -0.03333333333333333, -0.006944444444444444,
+        -0.0011904761904761906, -0.00017361111111111112, -2.2045855379188714e-05,
+        -2.48015873015873e-06, -2.505210838544172e-07, -2.296443268665491e-08,
+        -1.9270852604185937e-09, -1.4911969277048643e-10, -1.0706029224547743e-11,
+        -7.169215998581078e-13, -4.498331606952833e-14, -2.6552651846596585e-15,
+        -1.4797143443923793e-16, -7.809603484293113e-18};
+    T q = x / p[0];
+    T series = 0;
+    _Pragma("GCC unroll 19")
+    for (int i = 18; i >= 0; i--)
+        series = series * q + (T)series_coefficients[i];
+    T e = EXP(q);
+    T direct = EXPM1(q) - FA(times_slope)(q, e);
+    T d = FABS(q) <= 1 ? q * q * series : direct;
+    return x > 0 ? (T)0 : g * d;
+}
+
+/* ---- gelu(x, approximate): x·Φ(x) (p = (0)) or x·σ(2u), u = √(2/π)(x + 0.044715x³) (p = (1)),
+ * in double for both types; Φ(x) for x ≤ 0 is ½·e^(−x²/2)·erfcx(−x/√2), without cancellation. */
+
+#ifdef FA_DOUBLE_PASS /* double-only helpers */
+/* erfcx(z) = e^(z²)·erfc(z) for z ≥ 0 (fastact/_kernels/special.py): h(t) = erfcx(z)·(1 + 2z),
+ * t = (z − 4)/(z + 4), a Chebyshev series of degree 25 summed by Clenshaw's recurrence; NaN for
+ * NaN, 0 for +inf. */
+FA_INLINE T FA(erfcx)(T z) {
+    static const double c[26] = {
+        1.1774832005374487, -0.007260796620301901, -0.081265123236185, 0.06009212804122225,
+        -0.02875393558027666, 0.01059566336347286, -0.003136927294554264, 0.0007456494372536184,
+        -0.0001369696503010054, 1.7183861600300937e-05, -7.158364623450346e-07,
+        -2.4261399442449534e-07, 5.5765709395703566e-08, -2.1057869513809494e-09,
+        -1.1717889351884957e-09, 1.9098355172456688e-10, 1.408871764208813e-11,
+        -6.901108320480815e-12, 9.167958364111294e-14, 2.1454508286554553e-13,
+        -1.4716575027010623e-14, -6.668675118770408e-15, 7.504598509880083e-16,
+        2.22009300666632e-16, -3.1704898956330886e-17, -8.193570309884333e-18};
+    T t = (z - (T)4) / (z + (T)4);
+    T t2 = t + t, b1 = 0, b2 = 0;
+    _Pragma("GCC unroll 25")   /* straight-line code: a loop inside the element loop stops vectorization */
+    for (int k = 25; k > 0; k--) {   /* b_k = c_k + 2t·b_(k+1) − b_(k+2) */
+        T b = ((T)c[k] + t2 * b1) - b2;
+        b2 = b1;
+        b1 = b;
+    }
+    T h = ((T)c[0] + t * b1) - b2;
+    return z != (T)INFINITY ? h / ((T)1 + (T)2 * z) : (T)0;
+}
+
+/* Φ(x) and *density = φ(x). */
+FA_INLINE T FA(gelu_cdf)(T x, T *density) {
+    T ex2, x2 = FA(two_product)(x, x, &ex2);
+    /* e^(−x²/2) with x² exact; a 1 ULP exp keeps the tail within 4 ULP */
+    T e = fa_exp_accurate_f64(-0.5 * x2) * (1.0 - 0.5 * ex2);
+    T tail = (T)0.5 * e * FA(erfcx)(FABS(x) * (T)FA_SQRT_HALF);   /* Φ(−|x|) */
+    *density = e * (T)FA_INV_SQRT_2PI;
+    return x <= 0 ? tail : (T)1 - tail;
+}
+
+/* 2u = 2√(2/π)·x·(1 + 0.044715x²) as w + *dw. */
+FA_INLINE T FA(gelu_tanh_arg)(T x, T *dw) {
+    T ex2, x2 = FA(two_product)(x, x, &ex2);
+    T ea, a = FA(two_product)((T)FA_GELU_K_HI, x2, &ea);
+    ea += (T)FA_GELU_K_HI * ex2 + (T)FA_GELU_K_LO * x2;
+    T eb, b = FA(two_sum)((T)1, a, &eb);
+    eb += ea;
+    T em, m = FA(two_product)((T)FA_GELU_C2_HI, x, &em);
+    em += (T)FA_GELU_C2_LO * x;
+    T ew, w = FA(two_product)(m, b, &ew);
+    ew += m * eb + em * b;
+    *dw = FA(finite_or_zero)(ew);
+    return w;
+}
+
+FA_INLINE T FA(gelu_wide_forward)(T x, int tanh_form) {
+    T cdf;
+    if (tanh_form) {
+        T dw, w = FA(gelu_tanh_arg)(x, &dw);
+        cdf = FA(sig)(w, dw);
+    } else {
+        T density;
+        cdf = FA(gelu_cdf)(x, &density);
+    }
+    return cdf == 0 ? (T)-0.0 : x * cdf;   /* the limit −0 at x = −inf, where x·0 is NaN */
+}
+
+FA_INLINE T FA(gelu_wide_derivative)(T x, int tanh_form) {
+    if (tanh_form) {
+        T dw, w = FA(gelu_tanh_arg)(x, &dw);
+        T slope = FA(sig_slope)(w, dw);   /* × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0 */
+        T inner = (T)FA_GELU_C2_HI * ((T)1 + (T)3 * (T)FA_GELU_K_HI * (x * x));
+        return FA(sig)(w, dw) + (slope == 0 ? (T)0 : x * slope * inner);
+    }
+    T density, cdf = FA(gelu_cdf)(x, &density);
+    return cdf + FA(times_slope)(x, density);
+}
+#endif
+
+FA_INLINE T FA(gelu_forward)(T x, const T *p, int np) {
+    return (T)gelu_wide_forward_f64((double)x, p[0] != 0);
+}
+FA_INLINE T FA(gelu_derivative)(T x, const T *p, int np) {
+    return (T)gelu_wide_derivative_f64((double)x, p[0] != 0);
+}
+FA_INLINE T FA(gelu_vjp)(T g, T x, const T *p, int np) {
+    return g * FA(gelu_derivative)(x, p, np);
+}
+
+/* ---- silu: x·σ(x) and swish(x, beta): x·σ(βx); p = (β) ----
+ * In double for both types: float results are then correctly rounded in practice, also where
+ * σ(βx) is subnormal and near the zeros of the derivatives. */
+
+#ifdef FA_DOUBLE_PASS /* double-only helpers */
+/* x·σ(z + dz), with the limit −0 where σ underflows (x = −inf). */
+FA_INLINE T FA(swish_gate)(T x, T z, T dz) {
+    T s = FA(sig)(z, dz);
+    return s != 0 ? x * s : (T)-0.0;
+}
+/* d/dz [z·σ(z)] = σ(z) + z·σ′(z), for z = βx. */
+FA_INLINE T FA(swish_slope)(T z, T dz) {
+    return FA(sig)(z, dz) + FA(times_slope)(z, FA(sig_slope)(z, dz));
+}
+#endif
+
+FA_INLINE T FA(silu_forward)(T x, const T *p, int np) {
+    double xd = (double)x;
+    return (T)swish_gate_f64(xd, xd, 0.0);
+}
+FA_INLINE T FA(silu_derivative)(T x, const T *p, int np) {
+    return (T)swish_slope_f64((double)x, 0.0);
+}
+FA_INLINE T FA(silu_vjp)(T g, T x, const T *p, int np) {
+    return g * FA(silu_derivative)(x, p, np);
+}
+
+FA_INLINE T FA(swish_forward)(T x, const T *p, int np) {
+    double dz, z = two_product_f64((double)p[0], (double)x, &dz);
+    return (T)swish_gate_f64((double)x, z, dz);
+}
+FA_INLINE T FA(swish_derivative)(T x, const T *p, int np) {
+    double dz, z = two_product_f64((double)p[0], (double)x, &dz);
+    return (T)swish_slope_f64(z, dz);
+}
+FA_INLINE T FA(swish_vjp)(T g, T x, const T *p, int np) {
+    return g * FA(swish_derivative)(x, p, np);
+}
+/* d/dβ [x·σ(βx)] = x²·σ′(βx): 0 where σ′ underflows, even at x = ±inf (in T). */
+FA_INLINE T FA(swish_param_vjp)(T g, T x, const T *p, int np, int k) {
+    T dz, z = FA(two_product)(p[0], x, &dz);
+    return g * FA(times_slope)(x, FA(times_slope)(x, FA(sig_slope)(z, dz)));
+}
+
+/* ---- mish: x·tanh(softplus(x)), in double for both types ---- */
+
+#ifdef FA_DOUBLE_PASS /* double-only helpers */
+/* t = tanh(softplus(x)) = n/(n + 2), n = e^x(e^x + 2), and *one_minus_t2 = 1 − t², from
+ * e = e^(−|x|) (for x ≥ 0, n and n + 2 are divided by e^(2x)): nothing overflows. */
+FA_INLINE T FA(mish_parts)(T x, T *one_minus_t2) {
+    T e = EXP(-FABS(x));
+    T ee = e * e;
+    int positive = x >= 0;
+    T num = positive ? (T)1 + (T)2 * e : e * (e + (T)2);
+    T den = num + (positive ? (T)2 * ee : (T)2);
+    *one_minus_t2 = (T)4 * ((positive ? ee : (T)1) * (((T)1 + e) * ((T)1 + e))) / (den * den);
+    return num / den;
+}
+#endif
+
+FA_INLINE T FA(mish_forward)(T x, const T *p, int np) {
+    double xd = (double)x, one_minus_t2, t = mish_parts_f64(xd, &one_minus_t2);
+    return (T)(t != 0 ? xd * t : -0.0);
+}
+/* t + x·σ(x)·(1 − t²). */
+FA_INLINE T FA(mish_derivative)(T x, const T *p, int np) {
+    double xd = (double)x, one_minus_t2, t = mish_parts_f64(xd, &one_minus_t2);
+    return (T)(t + times_slope_f64(xd, sig_f64(xd, 0.0) * one_minus_t2));
+}
+FA_INLINE T FA(mish_vjp)(T g, T x, const T *p, int np) {
+    return g * FA(mish_derivative)(x, p, np);
+}
+
+/* ---- softplus(x, beta, threshold): x if βx > threshold else log(1 + e^(βx))/β; p = (β, thr) ---- */
+
+FA_INLINE T FA(softplus_forward)(T x, const T *p, int np) {
+    T beta = p[0], threshold = p[1];
+    T dz, z = FA(two_product)(beta, x, &dz);
+    T sp = (((z > 0 ? z : (T)0) + LOG1P(EXP(-FABS(z)))) + dz * FA(sig)(z, (T)0)) / beta;
+    return z > threshold ? x : sp;
+}
+FA_INLINE T FA(softplus_derivative)(T x, const T *p, int np) {
+    T beta = p[0], threshold = p[1];
+    T dz, z = FA(two_product)(beta, x, &dz);
+    T below = FA(sig)(z, dz);
+    return z > threshold ? (T)1 : below;
+}
+FA_INLINE T FA(softplus_vjp)(T g, T x, const T *p, int np) {
+    T beta = p[0], threshold = p[1];
+    T below = g * FA(softplus_derivative)(x, p, np);
+    return beta * x > threshold ? g : below;
+}
+/* For β > 0: σ(βx) = 1 − e^(−βy); y = x above the threshold. */
+FA_INLINE T FA(softplus_vjp_from_y)(T g, T y, const T *p, int np) {
+    T beta = p[0], threshold = p[1];
+    T below = g * -EXPM1(-beta * y);
+    return beta * y > threshold ? g : below;
+}
+/* d/dβ = (z·σ(z) − softplus(z))/β², z = βx, as −(|z|·e/(1 + e) + log1p(e))/β² with
+ * e = e^(−|z|) (the two terms never cancel); 0 above the threshold. */
+FA_INLINE T FA(softplus_param_vjp)(T g, T x, const T *p, int np, int k) {
+    T beta = p[0], threshold = p[1];
+    T z = beta * x;
+    T e = EXP(-FABS(z));
+    T h = -(FA(times_slope)(FABS(z), e / ((T)1 + e)) + LOG1P(e));
+    T below = g * (h / (beta * beta));
+    return z > threshold ? (T)0 : below;
+}
+
+/* ---- softsign: x/(1 + |x|) ---- */
+
+FA_INLINE T FA(softsign_forward)(T x, const T *p, int np) {
+    T a = FABS(x), inside = x / ((T)1 + a);
+    return a != (T)INFINITY ? inside : (x > 0 ? (T)1 : (T)-1);
+}
+/* 1/(1 + |x|)², squared after the division so that it underflows gradually. */
+FA_INLINE T FA(softsign_derivative)(T x, const T *p, int np) {
+    T d = (T)1 / ((T)1 + FABS(x));
+    return d * d;
+}
+FA_INLINE T FA(softsign_vjp)(T g, T x, const T *p, int np) {
+    return g * FA(softsign_derivative)(x, p, np);
+}
+FA_INLINE T FA(softsign_vjp_from_y)(T g, T y, const T *p, int np) {
+    T c = (T)1 - FABS(y);
+    return g * (c * c);
+}
+
+/* ---- hardtanh(x, min_val, max_val), relu6 = hardtanh(x, 0, 6); p = (min, max) ----
+ * Kinks as PyTorch: f′ = 1 only strictly inside (min, max), 0 at and beyond the kinks. */
+
+FA_INLINE T FA(clamp)(T x, T lo, T hi) { return x < lo ? lo : (x > hi ? hi : x); }
+/* g inside (lo, hi), else 0 (blocking an infinite or NaN g); NaN where x is NaN. */
+FA_INLINE T FA(inside_vjp)(T g, T x, T lo, T hi) {
+    return (x > lo && x < hi) ? g : (x == x ? (T)0 : x);
+}
+
+FA_INLINE T FA(hardtanh_forward)(T x, const T *p, int np) {
+    T lo = p[0], hi = p[1];
+    return FA(clamp)(x, lo, hi);
+}
+FA_INLINE T FA(hardtanh_derivative)(T x, const T *p, int np) {
+    T lo = p[0], hi = p[1];
+    return FA(inside_vjp)((T)1, x, lo, hi);
+}
+FA_INLINE T FA(hardtanh_vjp)(T g, T x, const T *p, int np) {
+    T lo = p[0], hi = p[1];
+    return FA(inside_vjp)(g, x, lo, hi);
+}
+/* min < y < max exactly when min < x < max. */
+FA_INLINE T FA(hardtanh_vjp_from_y)(T g, T y, const T *p, int np) {
+    return FA(hardtanh_vjp)(g, y, p, np);
+}
+
+FA_INLINE T FA(relu6_forward)(T x, const T *p, int np) { return FA(clamp)(x, (T)0, (T)6); }
+FA_INLINE T FA(relu6_derivative)(T x, const T *p, int np) {
+    return FA(inside_vjp)((T)1, x, (T)0, (T)6);
+}
+FA_INLINE T FA(relu6_vjp)(T g, T x, const T *p, int np) {
+    return FA(inside_vjp)(g, x, (T)0, (T)6);
+}
+FA_INLINE T FA(relu6_vjp_from_y)(T g, T y, const T *p, int np) {
+    return FA(relu6_vjp)(g, y, p, np);
+}
+
+/* ---- hardsigmoid: relu6(x + 3)/6; hardswish: x·relu6(x + 3)/6 ---- */
+
+FA_INLINE T FA(hardsigmoid_forward)(T x, const T *p, int np) {
+    return FA(clamp)(x + (T)3, (T)0, (T)6) / (T)6;
+}
+FA_INLINE T FA(hardsigmoid_derivative)(T x, const T *p, int np) {
+    return FA(inside_vjp)((T)1 / (T)6, x, (T)-3, (T)3);
+}
+FA_INLINE T FA(hardsigmoid_vjp)(T g, T x, const T *p, int np) {
+    return FA(inside_vjp)(g / (T)6, x, (T)-3, (T)3);
+}
+/* 0 < y < 1 exactly when −3 < x < 3. */
+FA_INLINE T FA(hardsigmoid_vjp_from_y)(T g, T y, const T *p, int np) {
+    return FA(inside_vjp)(g / (T)6, y, (T)0, (T)1);
+}
+
+/* x·relu6(x + 3)/6, with the limit −0 at x = −inf (where x·0 is NaN); x·(r/6), as (x·r)/6
+ * would overflow near the largest x. */
+FA_INLINE T FA(hardswish_forward)(T x, const T *p, int np) {
+    T r = FA(clamp)(x + (T)3, (T)0, (T)6);
+    return r == 0 ? (T)-0.0 : x * (r / (T)6);
+}
+/* 0 for x ≤ −3, x/3 + 1/2 = (2x + 3)/6 for −3 < x < 3 (2x + 3 is exact where it cancels, so
+ * the result is correctly rounded), 1 for x ≥ 3 (PyTorch's kinks). */
+FA_INLINE T FA(hardswish_derivative)(T x, const T *p, int np) {
+    T inner = ((T)2 * x + (T)3) / (T)6;
+    return x <= -3 ? (T)0 : (x < 3 ? inner : (x == x ? (T)1 : x));
+}
+FA_INLINE T FA(hardswish_vjp)(T g, T x, const T *p, int np) {
+    T inside = g * FA(hardswish_derivative)(x, p, np);
+    return x <= -3 ? (T)0 : inside;
+}
+
+/* ---- log_sigmoid: min(x, 0) − log1p(e^(−|x|)) ---- */
+
+FA_INLINE T FA(log_sigmoid_forward)(T x, const T *p, int np) {
+    return (x < 0 ? x : (T)0) - LOG1P(EXP(-FABS(x)));
+}
+/* σ(−x). */
+FA_INLINE T FA(log_sigmoid_derivative)(T x, const T *p, int np) {
+    return FA(sig)(-x, (T)0);
+}
+FA_INLINE T FA(log_sigmoid_vjp)(T g, T x, const T *p, int np) {
+    return g * FA(log_sigmoid_derivative)(x, p, np);
+}
+/* σ(−x) = 1 − e^y. */
+FA_INLINE T FA(log_sigmoid_vjp_from_y)(T g, T y, const T *p, int np) {
+    return g * -EXPM1(y);
+}
+
+/* ---- threshold(x, threshold, value): x if x > threshold else value; p = (threshold, value) ---- */
+
+FA_INLINE T FA(threshold_forward)(T x, const T *p, int np) {
+    T threshold = p[0], value = p[1];
+    return x > threshold ? x : (x == x ? value : x);
+}
+FA_INLINE T FA(threshold_derivative)(T x, const T *p, int np) {
+    T threshold = p[0];
+    return x > threshold ? (T)1 : (x == x ? (T)0 : x);
+}
+FA_INLINE T FA(threshold_vjp)(T g, T x, const T *p, int np) {
+    T threshold = p[0];
+    return x > threshold ? g : (x == x ? (T)0 : x);
+}
+/* For value ≤ threshold: y > threshold exactly when x > threshold. */
+FA_INLINE T FA(threshold_vjp_from_y)(T g, T y, const T *p, int np) {
+    return FA(threshold_vjp)(g, y, p, np);
 }

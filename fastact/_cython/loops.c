@@ -145,8 +145,10 @@
             for (ptrdiff_t i = 0; i < n; i++) out[i] = fa_exp_##S(x[i]);                       \
         else if (op == 1)                                                                      \
             for (ptrdiff_t i = 0; i < n; i++) out[i] = fa_expm1_##S(x[i]);                     \
-        else                                                                                   \
+        else if (op == 2)                                                                      \
             for (ptrdiff_t i = 0; i < n; i++) out[i] = fa_tanh_##S(x[i]);                      \
+        else                                                                                   \
+            for (ptrdiff_t i = 0; i < n; i++) out[i] = fa_log1p_##S(x[i]);                     \
     }
 
 /* ---- one complete set of loops per instruction set ---- */

@@ -37,7 +37,7 @@ typedef struct {
     /* Softmax backward of one row: out = y ⊙ (g − Σ g·y); out may be g. */
     void (*softmax_vjp_row_f32)(const float *g, const float *y, float *out, ptrdiff_t n);
     void (*softmax_vjp_row_f64)(const double *g, const double *y, double *out, ptrdiff_t n);
-    /* Elementary functions over arrays (for the accuracy tests); op 0 exp, 1 expm1, 2 tanh. */
+    /* Elementary functions over arrays (for the accuracy tests); op 0 exp, 1 expm1, 2 tanh, 3 log1p. */
     void (*vmath_f32)(int op, const float *x, float *out, ptrdiff_t n);
     void (*vmath_f64)(int op, const double *x, double *out, ptrdiff_t n);
 } fa_instruction_set;

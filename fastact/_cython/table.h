@@ -14,4 +14,18 @@
     X(sym_msaf, 0, 1)     \
     X(relu, 1, 0)         \
     X(leaky_relu, 1, 1)   \
-    X(elu, 1, 1)
+    X(elu, 1, 1)          \
+    X(selu, 1, 0)         \
+    X(celu, 1, 1)         \
+    X(gelu, 0, 0)         \
+    X(silu, 0, 0)         \
+    X(swish, 0, 1)        \
+    X(mish, 0, 0)         \
+    X(softplus, 1, 1)     \
+    X(softsign, 1, 0)     \
+    X(hardtanh, 1, 0)     \
+    X(relu6, 1, 0)        \
+    X(hardsigmoid, 1, 0)  \
+    X(hardswish, 0, 0)    \
+    X(log_sigmoid, 1, 0)  \
+    X(threshold, 1, 0)

@@ -1,4 +1,4 @@
-/* Branch-free exp, expm1 and tanh for float and double, written to vectorize.
+/* Branch-free exp, expm1, tanh and log1p for float and double, written to vectorize.
  *
  * Compiled without -ffast-math: NaN and inf propagate, subnormal results underflow
  * gradually as in the C library. No libm calls, so gcc vectorizes the loops that inline
@@ -23,16 +23,22 @@
 #define FASTACT_VMATH_H
 
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
-static inline double fa_from_bits_f64(int64_t b) { double d; memcpy(&d, &b, 8); return d; }
-static inline int64_t fa_to_bits_f64(double d) { int64_t b; memcpy(&b, &d, 8); return b; }
-static inline float fa_from_bits_f32(int32_t b) { float f; memcpy(&f, &b, 4); return f; }
-static inline int32_t fa_to_bits_f32(float f) { int32_t b; memcpy(&b, &f, 4); return b; }
+/* Every scalar function of vmath.h and formulas.h: always inlined into the loops that call it
+ * (a call in a loop body stops vectorization, and with this many loops gcc's unit-growth limit
+ * would otherwise decline some inlinings). */
+#define FA_INLINE static inline __attribute__((always_inline))
+
+FA_INLINE double fa_from_bits_f64(int64_t b) { double d; memcpy(&d, &b, 8); return d; }
+FA_INLINE int64_t fa_to_bits_f64(double d) { int64_t b; memcpy(&b, &d, 8); return b; }
+FA_INLINE float fa_from_bits_f32(int32_t b) { float f; memcpy(&f, &b, 4); return f; }
+FA_INLINE int32_t fa_to_bits_f32(float f) { int32_t b; memcpy(&b, &f, 4); return b; }
 
 /* 2^k for a normal-range integer k, by building the exponent field. */
-static inline double fa_pow2_f64(int64_t k) { return fa_from_bits_f64((k + 1023) << 52); }
-static inline float fa_pow2_f32(int32_t k) { return fa_from_bits_f32((k + 127) << 23); }
+FA_INLINE double fa_pow2_f64(int64_t k) { return fa_from_bits_f64((k + 1023) << 52); }
+FA_INLINE float fa_pow2_f32(int32_t k) { return fa_from_bits_f32((k + 127) << 23); }
 
 /* ---- double ------------------------------------------------------------------------- */
 
@@ -42,7 +48,7 @@ static inline float fa_pow2_f32(int32_t k) { return fa_from_bits_f32((k + 127) <
 #define FA_LOG2E_F64 0x1.71547652b82fep0
 
 /* expm1(r) − r = r²·q(r) for |r| <= ln2/2 (+ a rounding margin); 0 for tiny r. */
-static inline double fa_expm1_tail_f64(double r) {
+FA_INLINE double fa_expm1_tail_f64(double r) {
     double q = 1.0 / 6227020800.0;           /* 1/13! */
     q = q * r + 1.0 / 479001600.0;           /* 1/12! */
     q = q * r + 1.0 / 39916800.0;
@@ -59,14 +65,14 @@ static inline double fa_expm1_tail_f64(double r) {
 }
 
 /* k = rint(x / ln2) as a double and as an integer, and the reduced argument r. */
-static inline double fa_reduce_f64(double x, int64_t *k) {
+FA_INLINE double fa_reduce_f64(double x, int64_t *k) {
     double t = x * FA_LOG2E_F64 + FA_SHIFTER_F64;
     double kd = t - FA_SHIFTER_F64;
     *k = fa_to_bits_f64(t) - fa_to_bits_f64(FA_SHIFTER_F64);
     return (x - kd * FA_LN2_HI_F64) - kd * FA_LN2_LO_F64;
 }
 
-static inline double fa_exp_f64(double x) {
+FA_INLINE double fa_exp_f64(double x) {
     x = x > 709.8 ? 709.8 : x;               /* exp(709.8) = inf */
     x = x < -745.2 ? -745.2 : x;             /* exp(-745.2) = 0 */
     int64_t k;
@@ -76,7 +82,7 @@ static inline double fa_exp_f64(double x) {
     return (p * fa_pow2_f64(k1)) * fa_pow2_f64(k - k1);
 }
 
-static inline double fa_expm1_f64(double x) {
+FA_INLINE double fa_expm1_f64(double x) {
     x = x > 709.8 ? 709.8 : x;               /* expm1(709.8) = inf */
     x = x < -38.0 ? -38.0 : x;               /* expm1(-38) = -1 */
     int64_t k;
@@ -88,7 +94,7 @@ static inline double fa_expm1_f64(double x) {
     return x == 0.0 ? x : m;                 /* expm1(-0) = -0 */
 }
 
-static inline double fa_tanh_f64(double x) {
+FA_INLINE double fa_tanh_f64(double x) {
     double a = __builtin_fabs(x);
     a = a > 20.0 ? 20.0 : a;  /* tanh rounds to 1 beyond */
     int64_t k;
@@ -107,6 +113,39 @@ static inline double fa_tanh_f64(double x) {
     return __builtin_copysign(t + residual / d, x);
 }
 
+/* e^x within 1 ULP: fastact/_kernels/vmath.py's exp (the reduced argument's rounding error and
+ * 1 + expm1(r) carried as hi + lo, rounded once at the end), for formulas whose error budget a
+ * 2 ULP exp exhausts (gelu's left tail). */
+FA_INLINE double fa_exp_accurate_f64(double x) {
+    x = x < -750.0 ? -750.0 : x;             /* NaN passes both clamps */
+    x = x > 710.0 ? 710.0 : x;
+    double shifted = x * FA_LOG2E_F64 + FA_SHIFTER_F64;
+    int64_t k = fa_to_bits_f64(shifted) - fa_to_bits_f64(FA_SHIFTER_F64);
+    double kd = shifted - FA_SHIFTER_F64;
+    double r_hi = x - kd * 6.93147180369123816490e-01;   /* exact */
+    double r_lo = kd * 1.90821492927058770002e-10;
+    double r = r_hi - r_lo;
+    double r_err = (r_hi - r) - r_lo;
+    double q = 2.0914898727175524e-9;
+    q = q * r + 2.5105513541847085e-8;
+    q = q * r + 2.7557273132896041e-7;
+    q = q * r + 2.7557254685728803e-6;
+    q = q * r + 2.4801587325951109e-5;
+    q = q * r + 1.984126987538548e-4;
+    q = q * r + 1.3888888888883633e-3;
+    q = q * r + 8.3333333333259731e-3;
+    q = q * r + 4.166666666666667e-2;
+    q = q * r + 1.6666666666666671e-1;
+    q = q * r + 5.0e-1;
+    double tail = r * (r * q);
+    double m_hi = r + tail;                  /* expm1(r + r_err) = m_hi + m_lo */
+    double m_lo = ((r - m_hi) + tail) + (r_err + r_err * m_hi);
+    double sum_hi = 1.0 + m_hi;
+    double sum_lo = ((1.0 - sum_hi) + m_hi) + m_lo;
+    int64_t k1 = k >> 1;
+    return ((sum_hi + sum_lo) * fa_pow2_f64(k - k1)) * fa_pow2_f64(k1);
+}
+
 /* ---- float -------------------------------------------------------------------------- */
 
 #define FA_SHIFTER_F32 0x1.8p23f
@@ -114,7 +153,7 @@ static inline double fa_tanh_f64(double x) {
 #define FA_LN2_LO_F32 0x1.7f7d1cp-20f
 #define FA_LOG2E_F32 0x1.715476p0f
 
-static inline float fa_expm1_tail_f32(float r) {
+FA_INLINE float fa_expm1_tail_f32(float r) {
     float q = (float)(1.0 / 362880.0);       /* 1/9! */
     q = q * r + (float)(1.0 / 40320.0);
     q = q * r + (float)(1.0 / 5040.0);
@@ -126,14 +165,14 @@ static inline float fa_expm1_tail_f32(float r) {
     return (r * r) * q;
 }
 
-static inline float fa_reduce_f32(float x, int32_t *k) {
+FA_INLINE float fa_reduce_f32(float x, int32_t *k) {
     float t = x * FA_LOG2E_F32 + FA_SHIFTER_F32;
     float kf = t - FA_SHIFTER_F32;
     *k = fa_to_bits_f32(t) - fa_to_bits_f32(FA_SHIFTER_F32);
     return (x - kf * FA_LN2_HI_F32) - kf * FA_LN2_LO_F32;
 }
 
-static inline float fa_exp_f32(float x) {
+FA_INLINE float fa_exp_f32(float x) {
     x = x > 89.0f ? 89.0f : x;
     x = x < -104.0f ? -104.0f : x;
     int32_t k;
@@ -143,7 +182,7 @@ static inline float fa_exp_f32(float x) {
     return (p * fa_pow2_f32(k1)) * fa_pow2_f32(k - k1);
 }
 
-static inline float fa_expm1_f32(float x) {
+FA_INLINE float fa_expm1_f32(float x) {
     x = x > 89.0f ? 89.0f : x;
     x = x < -18.0f ? -18.0f : x;
     int32_t k;
@@ -155,7 +194,7 @@ static inline float fa_expm1_f32(float x) {
     return x == 0.0f ? x : m;                /* expm1(-0) = -0 */
 }
 
-static inline float fa_tanh_f32(float x) {
+FA_INLINE float fa_tanh_f32(float x) {
     float a = __builtin_fabsf(x);
     a = a > 9.5f ? 9.5f : a;  /* tanh rounds to 1 beyond */
     int32_t k;
@@ -172,6 +211,92 @@ static inline float fa_tanh_f32(float x) {
     float t = hi / d;
     float residual = __builtin_fmaf(-t, d, hi) + lo * (1.0f - t) - t * de;
     return __builtin_copysignf(t + residual / d, x);
+}
+
+/* ---- log1p (both types): the algorithm and coefficients of fastact/_kernels/vmath.py ----
+ *
+ * log(x·(1 + c)) for finite x > 0: x = 2^k·m with m in [√½, √2), f = m − 1, s = f/(2 + f),
+ * log(1 + f) = f − f²/2 + s·(f²/2 + R), R = s²·S(s²) (FreeBSD msun's scheme; S from
+ * tools/fit_vmath_coeffs.py), subnormal x scaled up first; the small relative correction c is
+ * added with the low-order terms. log1p(x) = log(u·(1 + c/u)) with u = fl(1 + x) and c its
+ * exact rounding error; IEEE special values by selects (log1p(−1) = −inf, below: NaN,
+ * log1p(±0) = ±0).
+ */
+
+#define FA_LOG_LN2_HI_F64 6.93147180369123816490e-01 /* 0x3fe62e42fee00000 */
+#define FA_LOG_LN2_LO_F64 1.90821492927058770002e-10
+#define FA_SQRT_HALF_BITS_F64 0x3fe6a09e667f3bcdLL
+#define FA_ONE_BITS_F64 0x3ff0000000000000LL
+#define FA_MANT_MASK_F64 0x000fffffffffffffLL
+
+FA_INLINE double fa_log_finite_f64(double x, double correction) {
+    int subnormal = x < 0x1p-1022;
+    double xs = subnormal ? x * 0x1p54 : x;
+    double k_bias = subnormal ? 1023.0 + 54.0 : 1023.0;
+    int64_t bits = fa_to_bits_f64(xs) + (FA_ONE_BITS_F64 - FA_SQRT_HALF_BITS_F64);
+    /* k = (exponent field) − bias, converted to double through the 2^52 shifter: AVX2 has
+     * neither a 64-bit arithmetic shift nor an int64 → double conversion, and would not
+     * vectorize (double)(bits >> 52); bits > 0 wherever the result is used. */
+    uint64_t field = (uint64_t)bits >> 52;
+    double kf = (fa_from_bits_f64((int64_t)(field | 0x4330000000000000ULL)) - 0x1p52) - k_bias;
+    double f = fa_from_bits_f64((bits & FA_MANT_MASK_F64) + FA_SQRT_HALF_BITS_F64) - 1.0;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double q = 1.463003136412286e-1;
+    q = q * z + 1.5330617306743305e-1;
+    q = q * z + 1.8182922513515942e-1;
+    q = q * z + 2.2222210674238515e-1;
+    q = q * z + 2.8571428628810996e-1;
+    q = q * z + 3.9999999999893222e-1;
+    q = q * z + 6.6666666666666699e-1;
+    double tail = z * q;
+    double half_f2 = 0.5 * f * f;
+    return kf * FA_LOG_LN2_HI_F64
+           - ((half_f2 - (s * (half_f2 + tail) + (kf * FA_LOG_LN2_LO_F64 + correction))) - f);
+}
+
+FA_INLINE double fa_log1p_f64(double x) {
+    double u = 1.0 + x;
+    double c = u >= 2.0 ? 1.0 - (u - x) : x - (u - 1.0);
+    double y = fa_log_finite_f64(u, c / u);
+    y = u < (double)INFINITY ? y : u;        /* +inf → inf, NaN → NaN */
+    y = u > 0.0 ? y : (u == 0.0 ? -(double)INFINITY : (double)NAN);
+    return x != 0.0 ? y : x;                 /* keeps the sign of zero */
+}
+
+#define FA_LOG_LN2_HI_F32 0.693145751953125f /* 0x3f317200 */
+#define FA_LOG_LN2_LO_F32 ((float)1.4286068203094173e-06)
+#define FA_SQRT_HALF_BITS_F32 0x3f3504f3
+#define FA_ONE_BITS_F32 0x3f800000
+#define FA_MANT_MASK_F32 0x007fffff
+
+FA_INLINE float fa_log_finite_f32(float x, float correction) {
+    int subnormal = x < 0x1p-126f;
+    float xs = subnormal ? x * 0x1p25f : x;
+    int32_t k_bias = subnormal ? 25 : 0;
+    int32_t bits = fa_to_bits_f32(xs) + (FA_ONE_BITS_F32 - FA_SQRT_HALF_BITS_F32);
+    int32_t k = (bits >> 23) - 127 - k_bias;
+    float f = fa_from_bits_f32((bits & FA_MANT_MASK_F32) + FA_SQRT_HALF_BITS_F32) - 1.0f;
+    float s = f / (2.0f + f);
+    float z = s * s;
+    float q = (float)2.33419434e-1;
+    q = q * z + (float)2.8550397e-1;
+    q = q * z + (float)4.00001256e-1;
+    q = q * z + (float)6.66666665e-1;
+    float tail = z * q;
+    float half_f2 = 0.5f * f * f;
+    float kf = (float)k;
+    return kf * FA_LOG_LN2_HI_F32
+           - ((half_f2 - (s * (half_f2 + tail) + (kf * FA_LOG_LN2_LO_F32 + correction))) - f);
+}
+
+FA_INLINE float fa_log1p_f32(float x) {
+    float u = 1.0f + x;
+    float c = u >= 2.0f ? 1.0f - (u - x) : x - (u - 1.0f);
+    float y = fa_log_finite_f32(u, c / u);
+    y = u < (float)INFINITY ? y : u;
+    y = u > 0.0f ? y : (u == 0.0f ? -(float)INFINITY : (float)NAN);
+    return x != 0.0f ? y : x;
 }
 
 #endif
