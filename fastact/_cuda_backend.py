@@ -219,14 +219,21 @@ def _row_plan(n: int) -> tuple:
     return "online", limits.max_group
 
 
-_ROW_KERNELS = {
-    ("softmax", "cached"): lambda dtype, k, group, rows: cuda_loops.softmax_cached_kernel(dtype, k, group, rows),
-    ("softmax", "online"): lambda dtype, group: cuda_loops.softmax_online_kernel(dtype, group),
-    ("softmax_vjp", "cached"): lambda dtype, k, group, rows: cuda_loops.softmax_vjp_cached_kernel(dtype, k, group, rows),
-    ("softmax_vjp", "online"): lambda dtype, group: cuda_loops.softmax_vjp_online_kernel(group),
-}
-_COLUMN_KERNELS = {"softmax": cuda_loops.softmax_columns_kernel,
-                   "softmax_vjp": lambda dtype: cuda_loops.softmax_vjp_columns_kernel()}
+def _row_kernel(kind: str, dtype: np.dtype, plan: tuple):
+    """The row kernel of ``kind`` (a forward or backward row-wise function) for ``plan``."""
+    backward = kind.endswith("_vjp")
+    if plan[0] == "cached":
+        factory = cuda_loops.softmax_vjp_cached_kernel if backward else cuda_loops.softmax_cached_kernel
+        return factory(dtype, *plan[1:], kind=kind)
+    if backward:
+        return cuda_loops.softmax_vjp_online_kernel(*plan[1:], kind=kind)
+    return cuda_loops.softmax_online_kernel(dtype, *plan[1:], kind=kind)
+
+
+def _column_kernel(kind: str, dtype: np.dtype):
+    if kind.endswith("_vjp"):
+        return cuda_loops.softmax_vjp_columns_kernel(kind=kind)
+    return cuda_loops.softmax_columns_kernel(dtype, kind=kind)
 
 
 def _launch_rows(kind: str, views: list, stream) -> None:
@@ -234,7 +241,7 @@ def _launch_rows(kind: str, views: list, stream) -> None:
     rows, n = views[-1].shape
     dtype = np.dtype(views[-1].dtype)
     plan = _row_plan(n)
-    kernel = _kernel((kind, dtype.char) + plan, lambda: _ROW_KERNELS[kind, plan[0]](dtype, *plan[1:]))
+    kernel = _kernel((kind, dtype.char) + plan, lambda: _row_kernel(kind, dtype, plan))
     group, rows_per_block = (plan[2], plan[3]) if plan[0] == "cached" else (plan[1], 1)
     block = group * rows_per_block
     kernel[_blocks(rows, rows_per_block, block), block, stream](*views)
@@ -244,7 +251,7 @@ def _launch_columns(kind: str, views: list, stream) -> None:
     """``kind`` along axis 1 of 3-D device arrays (outer, n, inner), one thread per line."""
     outer, _, inner = views[-1].shape
     dtype = np.dtype(views[-1].dtype)
-    kernel = _kernel((kind, dtype.char, "columns"), lambda: _COLUMN_KERNELS[kind](dtype))
+    kernel = _kernel((kind, dtype.char, "columns"), lambda: _column_kernel(kind, dtype))
     threads = _limits.threads
     kernel[_blocks(outer * inner, threads, threads), threads, stream](*views)
 
@@ -287,27 +294,45 @@ def _rows_on_device(kind: str, ins: list[Operand], out: Operand, axis: int, stre
         _launch_columns(kind, [op.view((outer, n, inner), st) for op, (_, st) in zip(operands, lines)], stream)
 
 
-def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
-    """Softmax along ``axis`` of a NumPy array into ``out``: copy in, compute, copy out."""
+def _rows_on_host(kind: str, arrays_: tuple, out: np.ndarray, axis: int) -> None:
+    """Row-wise ``kind`` along ``axis`` of NumPy arrays into ``out``: copy in, compute, copy out."""
     if out.size == 0:
         return
     dst, pending = _layout.row_output(out, axis)
     device_out = cuda.device_array(dst.shape, dst.dtype)
-    _launch_rows("softmax", [cuda.to_device(_layout.rows(x, axis)), device_out], 0)
+    _launch_rows(kind, [*(cuda.to_device(_layout.rows(a, axis)) for a in arrays_), device_out], 0)
     device_out.copy_to_host(dst)
     _layout.commit_rows(out, axis, pending)
+
+
+def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """Softmax along ``axis`` of a NumPy array into ``out``."""
+    _rows_on_host("softmax", (x,), out, axis)
 
 
 def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
     """dL/dx = y ⊙ (g − Σ g·y) along ``axis`` of NumPy arrays into ``out``."""
-    if out.size == 0:
-        return
-    dst, pending = _layout.row_output(out, axis)
-    device_out = cuda.device_array(dst.shape, dst.dtype)
-    sources = [cuda.to_device(_layout.rows(a, axis)) for a in (g, y)]
-    _launch_rows("softmax_vjp", [*sources, device_out], 0)
-    device_out.copy_to_host(dst)
-    _layout.commit_rows(out, axis, pending)
+    _rows_on_host("softmax_vjp", (g, y), out, axis)
+
+
+def log_softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """y = x − m − log Σ e^(x − m), m the maximum along ``axis``, into ``out``."""
+    _rows_on_host("log_softmax", (x,), out, axis)
+
+
+def log_softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """dL/dx = g − e^y·Σ g along ``axis`` into ``out``."""
+    _rows_on_host("log_softmax_vjp", (g, y), out, axis)
+
+
+def softmin(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """softmax(−x) along ``axis`` into ``out``."""
+    _rows_on_host("softmin", (x,), out, axis)
+
+
+def softmin_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """dL/dx = −y ⊙ (g − Σ g·y) along ``axis`` into ``out``."""
+    _rows_on_host("softmin_vjp", (g, y), out, axis)
 
 
 # --- GPU arrays: checks, then launches on the caller's stream ---------------------------------
@@ -407,8 +432,9 @@ def param_grads_on_device(spec: Activation, function: str, grad, x, values: tupl
     return _param_sums(spec, *flat, values, xo.dtype, stream)
 
 
-def softmax_on_device(function: str, x, axis, out, in_place: bool = False):
-    """Softmax along ``axis`` of GPU array ``x`` into ``out``, a new array, or ``x`` itself."""
+def softmax_on_device(function: str, x, axis, out, in_place: bool = False, kind: str = "softmax"):
+    """Row-wise ``kind`` (softmax, log_softmax or softmin) along ``axis`` of GPU array ``x``
+    into ``out``, a new array, or ``x`` itself."""
     (xo,) = _inputs(function, [("x", x)])
     if in_place:
         arrays.check_float(xo, "x", function)
@@ -417,12 +443,13 @@ def softmax_on_device(function: str, x, axis, out, in_place: bool = False):
     stream = arrays.launch_stream([xo] + ([outo] if outo else []))
     xo = _as_float(xo, stream, function)
     outo = _new_output(outo, xo, function)
-    _rows_on_device("softmax", [xo], outo, axis, stream, function)
+    _rows_on_device(kind, [xo], outo, axis, stream, function)
     return outo.obj
 
 
-def softmax_backward_on_device(function: str, grad, y, axis, out):
-    """y ⊙ (grad − Σ grad·y) along ``axis`` for GPU arrays."""
+def softmax_backward_on_device(function: str, grad, y, axis, out, kind: str = "softmax_vjp"):
+    """The backward ``kind`` along ``axis`` for GPU arrays (softmax_vjp: y ⊙ (grad − Σ grad·y);
+    log_softmax_vjp, softmin_vjp)."""
     go, yo = _inputs(function, [("grad", grad), ("y", y)])
     _validate.same_shape_and_dtype(function, ("grad", go), ("y", yo))
     axis = _validate.normalize_axis(axis, len(yo.shape), function)
@@ -430,5 +457,5 @@ def softmax_backward_on_device(function: str, grad, y, axis, out):
     stream = arrays.launch_stream([go, yo] + ([outo] if outo else []))
     go, yo = _as_float(go, stream, function), _as_float(yo, stream, function)
     outo = _new_output(outo, go, function)
-    _rows_on_device("softmax_vjp", [go, yo], outo, axis, stream, function)
+    _rows_on_device(kind, [go, yo], outo, axis, stream, function)
     return outo.obj

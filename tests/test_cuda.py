@@ -343,3 +343,61 @@ def test_kernels_launch_on_the_arrays_stream():
     y = fastact.sigmoid(x)
     stream.synchronize()
     assert_close(to_host(y), fastact.sigmoid(np.linspace(-3, 3, N), backend="numpy"))
+
+
+# --- log_softmax and softmin ---------------------------------------------------------------------
+
+AXIS_FUNCTIONS = ["log_softmax", "softmin"]
+#: As the CPU backends' tests (tests/test_axis_and_prelu.py).
+AXIS_FORWARD = dict(ulps=8, atol_eps=4)
+AXIS_BACKWARD = dict(ulps=8, atol_eps=16)
+
+
+#: One warp per row, two warps per row (log_softmax only: the same code as softmin's), long rows.
+@pytest.mark.parametrize("name, n", [("log_softmax", 5), ("log_softmax", 100), ("log_softmax", 200),
+                                     ("softmin", 5), ("softmin", 200)])
+def test_axis_function_rows(name, n, dtype):
+    x = softmax_rows(dtype, 2, n) * 4
+    g = softmax_rows(dtype, 2, n, seed=1)
+    forward, backward = fn(name), fn(name + "_backward")
+    want = forward(x, backend="numpy")
+    grad_want = backward(g, want, backend="numpy")
+    assert_close(forward(x, backend="cuda"), want, **AXIS_FORWARD, err_msg="host")
+    assert_close(backward(g, want, backend="cuda"), grad_want, **AXIS_BACKWARD, err_msg="backward host")
+    device = cuda.to_device(x)
+    assert_close(to_host(forward(device)), want, **AXIS_FORWARD, err_msg="device")
+    assert fn(name + "_")(device) is device
+    assert_close(to_host(device), want, **AXIS_FORWARD, err_msg="in place")
+    got = backward(cuda.to_device(g), cuda.to_device(want))
+    assert_close(to_host(got), grad_want, **AXIS_BACKWARD, err_msg="backward device")
+
+
+@pytest.mark.parametrize("name", AXIS_FUNCTIONS)
+def test_axis_function_along_the_first_axis(name, dtype):
+    axis = 0
+    x = softmax_rows(dtype, 4, 15).reshape(3, 4, 5) * 4
+    g = softmax_rows(dtype, 4, 15, seed=1).reshape(3, 4, 5)
+    forward, backward = fn(name), fn(name + "_backward")
+    want = forward(x, axis=axis, backend="numpy")
+    grad_want = backward(g, want, axis=axis, backend="numpy")
+    assert_close(forward(x, axis=axis, backend="cuda"), want, **AXIS_FORWARD, err_msg="host")
+    assert_close(backward(g, want, axis=axis, backend="cuda"), grad_want, **AXIS_BACKWARD, err_msg="backward host")
+    strided = cuda.to_device(np.repeat(x, 2, axis=1))[:, ::2]  # through C-contiguous temporaries
+    for layout, device in [("c", cuda.to_device(x)), ("strided", strided)]:
+        assert_close(to_host(forward(device, axis=axis)), want, **AXIS_FORWARD, err_msg=layout)
+        got = backward(cuda.to_device(g), cuda.to_device(want), axis=axis)
+        assert_close(to_host(got), grad_want, **AXIS_BACKWARD, err_msg=f"backward {layout}")
+
+
+def test_axis_function_special_rows():
+    x = np.zeros((5, 4))
+    x[0, 1] = np.nan
+    x[1, 2] = np.inf
+    x[2, :] = -np.inf
+    x[3, 0] = -np.inf
+    x[4, :] = [-800.0, 0.0, 300.0, 800.0]
+    for name in AXIS_FUNCTIONS:
+        for axis, a in [(1, x), (0, np.ascontiguousarray(x.T))]:
+            want = fn(name)(a, axis=axis, backend="numpy")
+            assert_close(to_host(fn(name)(cuda.to_device(a), axis=axis)), want, **AXIS_FORWARD,
+                         err_msg=f"{name} axis={axis}")
