@@ -29,6 +29,7 @@ from fastact import _cuda_arrays as arrays
 from fastact import _layout, _validate
 from fastact._catalog import Activation
 from fastact._cuda_arrays import F64, Operand
+from fastact._kernels import cuda_feature_loops as feature_loops
 from fastact._kernels import cuda_loops, scalar
 from fastact._kernels.cuda_loops import REDUCTION_CHUNK, REDUCTION_THREADS, WARP
 
@@ -459,3 +460,127 @@ def softmax_backward_on_device(function: str, grad, y, axis, out, kind: str = "s
     outo = _new_output(outo, go, function)
     _rows_on_device(kind, [go, yo], outo, axis, stream, function)
     return outo.obj
+
+
+# --- one value per feature: the fused neuron v = f(u − θ) and PReLU ---------------------------
+
+
+def _launch_items(kernel, items: int, args: list, stream) -> None:
+    """A grid-stride launch over ``items`` work items."""
+    threads = _limits.threads
+    kernel[_blocks(items, threads, threads), threads, stream](*args)
+
+
+def _feature_sums(partial_on_device, features: int, dtype: np.dtype, stream) -> np.ndarray:
+    """Each feature's column of a reduction's partial array, added exactly on the host."""
+    partial = np.zeros((partial_on_device.shape[0], features))
+    if partial.size:
+        partial_on_device.copy_to_host(partial, stream=stream)
+        _synchronize(stream)
+    return np.array([math.fsum(column) for column in partial.T], dtype=dtype)
+
+
+def _bias_map(kind: str, spec: Activation | None, u, theta, out, values: tuple, shape: tuple, stream) -> None:
+    """out = f(u − θ) (``kind`` "forward") or u − θ (``kind`` "input") over flat device arrays."""
+    if kind == "input":
+        kernel, p = _kernel(("bias_input",), feature_loops.bias_input_kernel), ()
+    else:
+        kernel = _kernel(("bias_forward", spec.name),
+                         lambda: feature_loops.bias_map_kernel(getattr(scalar, f"{spec.name}_forward")))
+        p = spec.pack(np.dtype(out.dtype), values)
+    _launch_items(kernel, out.size, [u, theta, out, p, shape[1], shape[2]], stream)
+
+
+def _bias_vjp(op: str, spec: Activation, g, a, theta, du, values: tuple, shape: tuple, stream) -> np.ndarray:
+    """du = g ⊙ f′ (``op`` "vjp" from a = u, "vjp_from_y" from a = y) over flat device arrays;
+    returns dθ = −Σ du per feature (deterministic)."""
+    dtype = np.dtype(du.dtype)
+    lanes, segment, rows, slots = feature_loops.pieces(*shape)
+    factory = feature_loops.bias_vjp_kernel if op == "vjp" else feature_loops.bias_vjp_from_y_kernel
+    kernel = _kernel(("bias_" + op, spec.name), lambda: factory(getattr(scalar, f"{spec.name}_{op}")))
+    partial = cuda.device_array((slots, shape[1]), np.float64)
+    if du.size:
+        _launch_items(kernel, partial.size, [g, a, theta, du, spec.pack(dtype, values), *shape, lanes, segment,
+                                             rows, partial], stream)
+    return _feature_sums(partial, shape[1], dtype, stream)
+
+
+def _feature_shape(shape: tuple, axis: int) -> tuple[int, int, int]:
+    return math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
+
+
+def bias_act(spec: Activation, u: np.ndarray, theta: np.ndarray, out: np.ndarray, values: tuple, axis: int) -> None:
+    """out = f(u − θ) with θ along ``axis``, for NumPy arrays: copy in, compute, copy out."""
+    if out.size == 0:
+        return
+    (flat_u,), flat_out, pending, shape = _layout.feature_operands((u,), out, axis)
+    device_out = cuda.device_array(flat_out.shape, flat_out.dtype)
+    _bias_map("forward", spec, cuda.to_device(flat_u), cuda.to_device(theta), device_out, values, shape, 0)
+    device_out.copy_to_host(flat_out)
+    _layout.commit(out, pending)
+
+
+def bias_act_vjp(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, du: np.ndarray,
+                 values: tuple, axis: int) -> np.ndarray:
+    """du = g ⊙ f′(u − θ) in one pass that also returns dθ = −Σ du over all axes but ``axis``."""
+    (flat_g, flat_u), flat_du, pending, shape = _layout.feature_operands((g, u), du, axis)
+    device_du = cuda.device_array(flat_du.shape, flat_du.dtype)
+    dtheta = _bias_vjp("vjp", spec, cuda.to_device(flat_g), cuda.to_device(flat_u), cuda.to_device(theta),
+                       device_du, values, shape, 0)
+    if du.size:
+        device_du.copy_to_host(flat_du)
+        _layout.commit(du, pending)
+    return dtheta
+
+
+def bias_param_grads(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, values: tuple,
+                     axis: int) -> dict:
+    """dict: learnable parameter → Σ g·∂f/∂parameter at x = u − θ (x formed on the GPU)."""
+    (flat_g, flat_u), _, _, shape = _layout.feature_operands((g, u), g, axis)
+    x = cuda.device_array(flat_u.shape, flat_u.dtype)
+    if x.size:
+        _bias_map("input", None, cuda.to_device(flat_u), cuda.to_device(theta), x, (), shape, 0)
+    return _param_sums(spec, cuda.to_device(flat_g), x, values, u.dtype, 0)
+
+
+def _channel_inner(shape: tuple, weight: np.ndarray, axis: int) -> int:
+    """Elements per run of one channel in C order (all of them for a single slope)."""
+    return max(math.prod(shape), 1) if weight.size == 1 else math.prod(shape[axis + 1:])
+
+
+def _prelu_map(op: str, ins: list, weight, inner: int, out, stream) -> None:
+    """PReLU ``op`` ("forward", "derivative" or "vjp") over flat device arrays."""
+    factory = feature_loops.channel_vjp_kernel if op == "vjp" else feature_loops.channel_map_kernel
+    kernel = _kernel(("prelu", op), lambda: factory(getattr(scalar, f"prelu_{op}")))
+    _launch_items(kernel, out.size, [*ins, weight, inner, out], stream)
+
+
+def _prelu_weight_sums(g, x, weight, shape: tuple, dtype: np.dtype, stream) -> np.ndarray:
+    """Σ g·x over x ≤ 0 per channel of flat device arrays seen as (outer, C, inner)."""
+    lanes, segment, rows, slots = feature_loops.pieces(*shape)
+    kernel = _kernel(("prelu_weight_grad",), lambda: feature_loops.channel_weight_grad_kernel(scalar.prelu_weight_vjp))
+    partial = cuda.device_array((slots, shape[1]), np.float64)
+    if x.size:
+        _launch_items(kernel, partial.size, [g, x, weight, shape[0], shape[2], lanes, segment, rows, partial], stream)
+    return _feature_sums(partial, shape[1], dtype, stream)
+
+
+def prelu(op: str, arrays_: tuple, weight: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """PReLU ``op`` ("forward", "derivative" or "vjp"; arrays (x,) or (g, x)) of NumPy arrays."""
+    if out.size == 0:
+        return
+    flat = [cuda.to_device(np.ascontiguousarray(a).ravel()) for a in arrays_]
+    pending = None if out.flags.c_contiguous else np.empty(out.shape, out.dtype)
+    flat_out = (out if pending is None else pending).ravel()
+    device_out = cuda.device_array(flat_out.shape, flat_out.dtype)
+    _prelu_map(op, flat, cuda.to_device(weight), _channel_inner(out.shape, weight, axis), device_out, 0)
+    device_out.copy_to_host(flat_out)
+    _layout.commit(out, pending)
+
+
+def prelu_weight_grad(g: np.ndarray, x: np.ndarray, weight: np.ndarray, axis: int) -> np.ndarray:
+    """Σ g·x over x ≤ 0, per channel (deterministic, compensated), in x's dtype."""
+    inner = _channel_inner(x.shape, weight, axis)
+    shape = (x.size // (weight.size * inner), weight.size, inner)
+    flat = [cuda.to_device(np.ascontiguousarray(a).ravel()) for a in (g, x)]
+    return _prelu_weight_sums(*flat, cuda.to_device(weight), shape, x.dtype, 0)
