@@ -21,6 +21,7 @@ import functools
 import math
 import threading
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 
 import numpy as np
 from numba import cuda
@@ -584,3 +585,147 @@ def prelu_weight_grad(g: np.ndarray, x: np.ndarray, weight: np.ndarray, axis: in
     shape = (x.size // (weight.size * inner), weight.size, inner)
     flat = [cuda.to_device(np.ascontiguousarray(a).ravel()) for a in (g, x)]
     return _prelu_weight_sums(*flat, cuda.to_device(weight), shape, x.dtype, 0)
+
+
+# --- one value per feature, GPU arrays ------------------------------------------------------------
+
+
+def _flat_c(op: Operand, stream, function: str):
+    """A 1-D kernel argument over ``op``'s elements in C order (through a C-contiguous
+    temporary where ``op`` is not C-contiguous)."""
+    if op.order() != "C":
+        temp = arrays.describe(cuda.device_array(op.shape, op.dtype), "temporary", function)
+        if op.size:
+            _launch_strided(_kernel(("copy",), cuda_loops.copy_strided_kernel), [op, temp], (), stream)
+        op = temp
+    return op.view((op.size,), (op.dtype.itemsize,))
+
+
+def _flat_c_output(out: Operand, stream, function: str):
+    """(1-D kernel argument to write, then a call that puts it into ``out``)."""
+    if out.order() == "C":
+        return out.view((out.size,), (out.dtype.itemsize,)), lambda: None
+    temp = arrays.describe(cuda.device_array(out.shape, out.dtype), "temporary", function)
+    copy = _kernel(("copy",), cuda_loops.copy_strided_kernel)
+    return temp.view((temp.size,), (temp.dtype.itemsize,)), lambda: _launch_strided(copy, [temp, out], (), stream)
+
+
+def _bias_operands(function: str, named: list, axis) -> tuple[list[Operand], int]:
+    """The GPU operands (u or y, then theta, then grad if given) checked as the host path
+    checks them: u at least 1-D, θ 1-D of u.shape[axis] in u's dtype; and the normalized axis."""
+    ops = _inputs(function, named)
+    u, theta = ops[0], ops[1]
+    if not u.shape:
+        raise ValueError(f"{function}: {named[0][0]} must have at least one dimension (the feature axis)")
+    axis = _validate.normalize_axis(axis, len(u.shape), function)
+    if theta.shape != (u.shape[axis],):
+        raise ValueError(f"{function}: theta has shape {theta.shape}, expected ({u.shape[axis]},): "
+                         f"one threshold per entry of u's axis {axis}")
+    if _result_dtype(theta) != _result_dtype(u):
+        raise TypeError(f"{function}: theta has dtype {theta.dtype} but u has {u.dtype}; expected the same dtype")
+    for name, op in zip([n for n, _ in named[2:]], ops[2:]):
+        _validate.same_shape_and_dtype(function, (named[0][0], u), (name, op))
+    return ops, axis
+
+
+def bias_act_on_device(spec: Activation, function: str, u, theta, values: tuple, axis, out):
+    """v = f(u − θ) for GPU arrays u and θ, into ``out`` (may be u) or a new array."""
+    (uo, to), axis = _bias_operands(function, [("u", u), ("theta", theta)], axis)
+    dtype = _result_dtype(uo)
+    outo = _checked_output(out, uo.shape, dtype, function, {"u": uo, "theta": to})
+    stream = arrays.launch_stream([uo, to] + ([outo] if outo else []))
+    uo, to = _as_float(uo, stream, function), _as_float(to, stream, function)
+    outo = _new_output(outo, uo, function)
+    if outo.size:
+        target, commit = _flat_c_output(outo, stream, function)
+        _bias_map("forward", spec, _flat_c(uo, stream, function), _flat_c(to, stream, function), target, values,
+                  _feature_shape(uo.shape, axis), stream)
+        commit()
+    return outo.obj
+
+
+def bias_act_backward_on_device(spec: Activation, function: str, grad, u, theta, values: tuple, axis, y):
+    """(du, dθ, parameter gradients) of v = f(u − θ) for GPU arrays: du on the GPU, dθ and
+    the parameter gradients (None without u) as NumPy values. From y where given."""
+    named = [("u", u) if y is None else ("y", y), ("theta", theta), ("grad", grad)]
+    if y is not None and u is not None:
+        named.append(("u", u))
+    ops, axis = _bias_operands(function, named, axis)
+    if y is not None:
+        spec.check_from_y(values)
+    stream = arrays.launch_stream(ops)
+    ao, to, go, *uo = (_as_float(op, stream, function) for op in ops)
+    du = _new_output(None, go, function)
+    shape = _feature_shape(go.shape, axis)
+    flat_g, flat_t = _flat_c(go, stream, function), _flat_c(to, stream, function)
+    target, commit = _flat_c_output(du, stream, function)
+    dtheta = _bias_vjp("vjp" if y is None else "vjp_from_y", spec, flat_g, _flat_c(ao, stream, function), flat_t,
+                       target, values, shape, stream)
+    if du.size:
+        commit()
+    grads: dict | None = {}
+    if spec.learnable:
+        grads = None
+        if u is not None:
+            flat_u = _flat_c((uo or [ao])[0], stream, function)
+            x = cuda.device_array(go.size, go.dtype)
+            if x.size:
+                _bias_map("input", None, flat_u, flat_t, x, (), shape, stream)
+            grads = _param_sums(spec, flat_g, x, values, go.dtype, stream)
+    return du.obj, dtheta, grads
+
+
+def _host_weight(weight) -> np.ndarray:
+    """PReLU's slopes on the host (a copy of a GPU array's, which are few)."""
+    if not _validate.on_device(weight):
+        return np.asarray(weight)
+    op = arrays.describe(weight, "weight", "prelu")
+    return op.view(op.shape, op.strides).copy_to_host()
+
+
+def _checked_weight(weight, op: Operand, dtype: np.dtype, axis, function: str) -> tuple[np.ndarray, int]:
+    """The slopes and normalized axis for GPU operand ``op``, checked as for host arrays."""
+    from fastact._prelu import _weight
+
+    like = SimpleNamespace(shape=op.shape, ndim=len(op.shape), dtype=dtype)
+    return _weight(_host_weight(weight), like, axis, function)
+
+
+def prelu_on_device(op: str, function: str, grad, name: str, a, weight, axis, out, in_place: bool = False):
+    """PReLU ``op`` ("forward", "derivative" or "vjp" with ``grad``) of GPU array ``a`` (the
+    input x, or for "vjp" the output y when every slope is positive) into ``out``, a new
+    array, or ``a`` itself (``in_place``)."""
+    named = ([("grad", grad)] if grad is not None else []) + [(name, a)]
+    ops = _inputs(function, named)
+    if grad is not None:
+        _validate.same_shape_and_dtype(function, *zip([n for n, _ in named], ops))
+    if in_place:
+        arrays.check_float(ops[-1], name, function)
+    dtype = _result_dtype(ops[-1])
+    w, axis = _checked_weight(weight, ops[-1], dtype, axis, function)
+    if name == "y" and not (w > 0).all():
+        raise ValueError(f"{function} from y: needs every slope > 0 (y does not determine the sign of x)")
+    outo = ops[-1] if in_place else _checked_output(out, ops[-1].shape, dtype, function,
+                                                    dict(zip([n for n, _ in named], ops)))
+    stream = arrays.launch_stream(ops + ([outo] if outo else []))
+    ops = [_as_float(o, stream, function) for o in ops]
+    outo = _new_output(outo, ops[-1], function)
+    if outo.size:
+        target, commit = _flat_c_output(outo, stream, function)
+        _prelu_map(op, [_flat_c(o, stream, function) for o in ops], cuda.to_device(w, stream=stream),
+                   _channel_inner(outo.shape, w, axis), target, stream)
+        commit()
+    return a if in_place else outo.obj
+
+
+def prelu_weight_grad_on_device(function: str, grad, x, weight, axis) -> np.ndarray:
+    """Σ grad·x over x ≤ 0 per channel for GPU arrays, as a NumPy array in x's dtype."""
+    go, xo = _inputs(function, [("grad", grad), ("x", x)])
+    _validate.same_shape_and_dtype(function, ("grad", go), ("x", xo))
+    w, axis = _checked_weight(weight, xo, _result_dtype(xo), axis, function)
+    stream = arrays.launch_stream([go, xo])
+    go, xo = _as_float(go, stream, function), _as_float(xo, stream, function)
+    inner = _channel_inner(xo.shape, w, axis)
+    shape = (xo.size // (w.size * inner), w.size, inner)
+    flat = [_flat_c(o, stream, function) for o in (go, xo)]
+    return _prelu_weight_sums(*flat, cuda.to_device(w, stream=stream), shape, xo.dtype, stream)

@@ -397,3 +397,104 @@ def test_axis_function_special_rows():
             want = fn(name)(a, axis=axis, backend="numpy")
             assert_close(to_host(fn(name)(cuda.to_device(a), axis=axis)), want, **AXIS_FORWARD,
                          err_msg=f"{name} axis={axis}")
+
+
+# --- the fused neuron v = f(u − θ) ----------------------------------------------------------------
+
+#: (activation, parameters, feature axis): one with a learnable parameter, one with y-backward.
+BIAS_CASES = [("elu", {"alpha": 0.5}, 1), ("sigmoid", {}, -1)]
+
+
+def feature_sum_tolerance(dtype, terms):
+    """8 eps · Σ|term| (the sum's condition, times the terms' accuracy), plus the tiniest normal."""
+    return 8 * np.finfo(dtype).eps * float(np.sum(np.abs(terms))) + np.finfo(dtype).tiny
+
+
+@pytest.mark.parametrize("name, params, axis", BIAS_CASES, ids=lambda v: str(v))
+def test_bias_act_matches_reference(name, params, axis, dtype):
+    u = random_input(dtype, shape=(60,)).reshape(3, 4, 5)
+    g = random_input(dtype, shape=(60,), seed=1).reshape(3, 4, 5)
+    theta = np.linspace(-1, 1, u.shape[axis]).astype(dtype)
+    want = fastact.bias_act(u, theta, name, axis=axis, backend="numpy", **params)
+    back = fastact.bias_act_backward(g, u, theta, name, axis=axis, backend="numpy", **params)
+    assert_close(fastact.bias_act(u, theta, name, axis=axis, backend="cuda", **params), want, err_msg="host")
+    transposed = cuda.to_device(np.ascontiguousarray(u.T)).T  # through a C-contiguous temporary
+    for layout, device_u in [("c", cuda.to_device(u)), ("transposed", transposed)]:
+        got = fastact.bias_act(device_u, cuda.to_device(theta), name, axis=axis, **params)
+        assert_close(to_host(got), want, err_msg=layout)
+    device = cuda.to_device(u)
+    assert fastact.bias_act(device, cuda.to_device(theta), name, axis=axis, out=device, **params) is device
+    assert_close(to_host(device), want, err_msg="in place")
+    calls = [("host", fastact.bias_act_backward(g, u, theta, name, axis=axis, backend="cuda", **params)),
+             ("device", fastact.bias_act_backward(cuda.to_device(g), cuda.to_device(u), cuda.to_device(theta),
+                                                  name, axis=axis, **params))]
+    references = {"host": back, "device": back}
+    if from_y_ok(name, params):
+        calls.append(("device from y", fastact.bias_act_backward(
+            cuda.to_device(g), None, cuda.to_device(theta), name, axis=axis, y=cuda.to_device(want), **params)))
+        references["device from y"] = fastact.bias_act_backward(g, None, theta, name, axis=axis, y=want,
+                                                                backend="numpy", **params)
+    others = tuple(a for a in range(3) if a != axis % 3)
+    for label, got in calls:
+        back = references[label]
+        du = got.du if label == "host" else to_host(got.du)
+        assert_close(du, back.du, **BACKWARD, err_msg=f"du {label}")
+        assert got.dtheta.dtype == dtype
+        np.testing.assert_allclose(got.dtheta, back.dtheta, rtol=0, err_msg=f"dtheta {label}",
+                                   atol=feature_sum_tolerance(dtype, np.sum(np.abs(back.du), axis=others)))
+        if label == "device from y":
+            assert got.params is None if ELEMENTWISE[name].learnable else got.params == {}
+        for key, value in (back.params or {}).items():
+            np.testing.assert_allclose(got.params[key], value, rtol=8 * np.finfo(dtype).eps * 60,
+                                       err_msg=f"{key} {label}")
+    np.testing.assert_array_equal(calls[0][1].dtheta, calls[1][1].dtheta)  # one summation order
+
+
+def test_bias_act_checks_gpu_arguments():
+    u = cuda.to_device(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="theta has shape"):
+        fastact.bias_act(u, cuda.to_device(np.zeros(2)), "relu")
+    with pytest.raises(TypeError, match="same dtype"):
+        fastact.bias_act(u, cuda.to_device(np.zeros(3, np.float32)), "relu")
+    with pytest.raises(TypeError, match="not a GPU array"):
+        fastact.bias_act(u, np.zeros(3), "relu")
+
+
+# --- PReLU --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("channels, axis", [(4, 1), (5, -1), (1, 1)], ids=["axis=1", "axis=-1", "one slope"])
+def test_prelu_matches_reference(channels, axis, dtype):
+    x = random_input(dtype, shape=(60,)).reshape(3, 4, 5)
+    g = random_input(dtype, shape=(60,), seed=1).reshape(3, 4, 5)
+    w = np.linspace(0.1, 0.7, channels).astype(dtype)
+    for function, args, kw in [("prelu", (x, w, axis), {}), ("prelu_derivative", (x, w, axis), {}),
+                               ("prelu_backward", (g, x), {"weight": w, "axis": axis}),
+                               ("prelu_backward", (g,), {"y": fastact.prelu(x, w, axis, backend="numpy"),
+                                                         "weight": w, "axis": axis})]:
+        want = fn(function)(*args, **kw, backend="numpy")
+        assert_close(fn(function)(*args, **kw, backend="cuda"), want, ulps=0, err_msg=f"{function} host")
+        device_args = [cuda.to_device(a) if isinstance(a, np.ndarray) and a is not w else a for a in args]
+        device_kw = {k: cuda.to_device(v) if k == "y" else v for k, v in kw.items()}
+        got = fn(function)(*device_args, **device_kw)
+        assert_close(to_host(got), want, ulps=0, err_msg=f"{function} device")
+    device = cuda.to_device(np.ascontiguousarray(x.T)).T  # in place through a temporary
+    assert fastact.prelu_(device, cuda.to_device(w), axis) is device
+    assert_close(to_host(device), fastact.prelu(x, w, axis, backend="numpy"), ulps=0, err_msg="in place")
+    want = fastact.prelu_param_grads(g, x, w, axis, backend="numpy")["weight"]
+    other = tuple(d for d in range(3) if d != axis % 3) if channels > 1 else None
+    atol = feature_sum_tolerance(dtype, np.sum(np.abs(g * np.minimum(x, 0)), axis=other))
+    host = fastact.prelu_param_grads(g, x, w, axis, backend="cuda")["weight"]
+    on_device = fastact.prelu_param_grads(cuda.to_device(g), cuda.to_device(x), w, axis)["weight"]
+    for got in (host, on_device):
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=0, atol=atol)
+    np.testing.assert_array_equal(host, on_device)
+
+
+def test_prelu_checks_gpu_arguments():
+    x = cuda.to_device(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="channels"):
+        fastact.prelu(x, np.ones(2))
+    with pytest.raises(ValueError, match="slope > 0"):
+        fastact.prelu_backward(x, y=x, weight=[-0.5, 1.0, 1.0])
