@@ -473,7 +473,14 @@ def _launch_items(kernel, items: int, args: list, stream) -> None:
 
 
 def _feature_sums(partial_on_device, features: int, dtype: np.dtype, stream) -> np.ndarray:
-    """Each feature's column of a reduction's partial array, added exactly on the host."""
+    """Each feature's column of a reduction's partial array: added in chunks of
+    ``COLUMN_CHUNK`` rows on the GPU (a fixed order) while it is long, then exactly on the host."""
+    chunk = feature_loops.COLUMN_CHUNK
+    while partial_on_device.shape[0] > chunk:
+        reduced = cuda.device_array((-(-partial_on_device.shape[0] // chunk), features), np.float64)
+        _launch_items(_kernel(("column_sums",), feature_loops.column_sums_kernel), reduced.size,
+                      [partial_on_device, reduced, chunk], stream)
+        partial_on_device = reduced
     partial = np.zeros((partial_on_device.shape[0], features))
     if partial.size:
         partial_on_device.copy_to_host(partial, stream=stream)

@@ -24,6 +24,7 @@ if "cuda" not in fastact.backends():
 from numba import cuda  # noqa: E402
 
 from fastact import _cuda_arrays, _cuda_backend  # noqa: E402
+from fastact._kernels import cuda_feature_loops as feature_loops  # noqa: E402
 from fastact._kernels.cuda_loops import SIMULATED  # noqa: E402
 
 if SIMULATED:
@@ -490,6 +491,21 @@ def test_prelu_matches_reference(channels, axis, dtype):
         assert got.dtype == dtype
         np.testing.assert_allclose(got, want, rtol=0, atol=atol)
     np.testing.assert_array_equal(host, on_device)
+
+
+def test_feature_sums_on_the_gpu_before_the_host(monkeypatch):
+    """Long partial arrays are added in chunks on the GPU first (here: chunks of 4 rows, twice)."""
+    monkeypatch.setattr(feature_loops, "COLUMN_CHUNK", 4)
+    x = random_input(np.float64, shape=(6000,)).reshape(40, 3, 50)
+    g = random_input(np.float64, shape=(6000,), seed=1).reshape(40, 3, 50)
+    w = np.array([0.1, 0.2, 0.3])
+    want = fastact.prelu_param_grads(g, x, w, backend="numpy")["weight"]
+    atol = feature_sum_tolerance(np.float64, np.sum(np.abs(g * np.minimum(x, 0)), axis=(0, 2)))
+    np.testing.assert_allclose(fastact.prelu_param_grads(g, x, w, backend="cuda")["weight"], want, rtol=0, atol=atol)
+    back = fastact.bias_act_backward(g, x, w, "relu", axis=1, backend="numpy")
+    got = fastact.bias_act_backward(cuda.to_device(g), cuda.to_device(x), cuda.to_device(w), "relu", axis=1)
+    np.testing.assert_allclose(got.dtheta, back.dtheta, rtol=0,
+                               atol=feature_sum_tolerance(np.float64, np.sum(np.abs(back.du), axis=(0, 2))))
 
 
 def test_prelu_checks_gpu_arguments():

@@ -171,3 +171,26 @@ def channel_weight_grad_kernel(f):
 def bias_input_kernel():
     """out[i] = u[i] − θ[c]: the activation's input, for the parameter gradients."""
     return bias_map_kernel(_identity)
+
+
+#: Rows of a partial array that one thread of :func:`column_sums_kernel` adds.
+COLUMN_CHUNK = 256
+
+
+def column_sums_kernel():
+    """reduced[b, c] = Σ partial[b·chunk : (b+1)·chunk, c], Neumaier-compensated, one thread
+    per (b, c): a fixed order, so that the host adds far fewer numbers exactly."""
+
+    @cuda.jit
+    def kernel(partial, reduced, chunk):
+        rows, columns = partial.shape
+        for index in range(cuda.grid(1), reduced.size, cuda.gridsize(1)):
+            c = index % columns
+            b = index // columns
+            total = 0.0
+            compensation = 0.0
+            for r in range(b * chunk, min((b + 1) * chunk, rows)):
+                total, compensation = _compensated_add(total, compensation, partial[r, c])
+            reduced[b, c] = total + compensation
+
+    return kernel
