@@ -3,13 +3,18 @@
 Two ways in:
 
 - the backend interface of the CPU backends (``elementwise``, ``param_grads``, ``softmax``,
-  ``softmax_vjp``) for NumPy arrays (``backend="cuda"``): the operands are copied to the
-  device, computed there and copied back;
+  ``softmax_vjp``, ``log_softmax``, ``log_softmax_vjp``, ``softmin``, ``softmin_vjp``,
+  ``bias_act``, ``bias_act_vjp``, ``bias_param_grads``, ``prelu``, ``prelu_weight_grad``) for
+  NumPy arrays (``backend="cuda"``): the operands are copied to the device, computed there
+  and copied back;
 - ``forward``, ``inplace``, ``backward``, ``param_grads_on_device``, ``softmax_on_device`` and
-  ``softmax_backward_on_device`` for GPU arrays (anything with ``__cuda_array_interface__``),
-  which the public functions call when an argument is one: every check runs before anything
-  is written, then the kernels run on the arrays in place, on the caller's stream, and return
-  without waiting for the GPU. Parameter gradients come back to the host as NumPy values.
+  ``softmax_backward_on_device`` (softmax, log_softmax, softmin), ``bias_act_on_device``,
+  ``bias_act_backward_on_device``, ``prelu_on_device`` and ``prelu_weight_grad_on_device`` for
+  GPU arrays (anything with ``__cuda_array_interface__``), which the public functions call
+  when an argument is one: every check runs before anything is written, then the kernels run
+  on the arrays in place, on the caller's stream, and return without waiting for the GPU.
+  Sums over the array (parameter gradients, dθ of the fused neuron, PReLU's slopes' gradient)
+  come back to the host as NumPy values, added in a fixed order (the same bits every run).
 
 Kernels compile on first use, once per (operation, activation, dtype) and launch shape.
 """

@@ -10,7 +10,9 @@ per thread per step, all loads before any store (``out`` may be the input); any 
 as 4-D strided arrays. Softmax kernels give each row a group of G threads (one warp, or
 several), each holding K elements of the row in registers: one read and one write of global
 memory per element, with butterfly reductions across the group. Rows longer than G·K are read
-twice (an online max/sum pass, then the write pass).
+twice (an online max/sum pass, then the write pass). log_softmax and softmin use the softmax
+kernels, built with ``kind`` (``FORWARD_KINDS``, ``VJP_KINDS``): softmin negates x as it is
+read; log_softmax writes z − log Σ e^z.
 
 Under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) warp shuffles do not exist; the
 butterfly exchange there goes through shared memory with block barriers, so the simulator runs
