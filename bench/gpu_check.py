@@ -1,13 +1,18 @@
 """One run on an NVIDIA GPU: every CUDA-backend function checked, then timed.
 
 1. Correctness: every activation's forward, in place, derivative, backward (from x and from y)
-   and parameter gradients, and softmax / softmax_ / softmax_backward along the last and the
-   first axis, on fresh random data, in float32 and float64, against the NumPy reference.
-   Outputs are poisoned with NaN first, so an element the kernel never wrote fails.
-2. Speed: CUDA events around repeated calls on 2^28 float32 elements (softmax: rows of 1,000),
-   as a fraction of the bandwidth of a large device-to-device copy measured in the same run,
-   beside PyTorch (and CuPy) on the same data where installed. Targets: element-wise in place
-   and backward ≥ 85% of the copy; softmax ≥ 70% and faster than torch.softmax.
+   and parameter gradients; softmax, log_softmax and softmin (forward, in place, backward)
+   along the last and the first axis; the fused neuron bias_act / bias_act_backward (dθ and
+   parameter gradients included) and PReLU (forward, derivative, backward, slopes' gradient)
+   with the feature axis last and in the middle; on fresh random data, in float32 and float64,
+   against the NumPy reference. Outputs are poisoned with NaN first, so an element the kernel
+   never wrote fails.
+2. Speed: CUDA events around repeated calls on 2^28 float32 elements (softmax and friends:
+   rows of 1,000; bias_act and PReLU: 64 features along axis 1 of (N, 64, 1024), and 1,000
+   features along the last axis), as a fraction of the bandwidth of a large device-to-device copy
+   measured in the same run, beside PyTorch (and CuPy) on the same data where installed.
+   Targets: element-wise in place and backward ≥ 85% of the copy; softmax ≥ 70% and faster
+   than torch.softmax (the other functions are timed, without targets).
 
     python bench/gpu_check.py            # on a GPU
     python bench/gpu_check.py --sim      # numba's CUDA simulator, tiny sizes: runs the code paths
@@ -144,6 +149,74 @@ def check_softmax(dtype) -> None:
               8, 8 * eps * float(np.max(np.abs(g))))
 
 
+def check_axis_functions(dtype) -> None:
+    rng = np.random.default_rng()
+    rows, n = ROWS_CHECK
+    eps = float(np.finfo(dtype).eps)
+    x = (rng.standard_normal((rows, n)) * 3).astype(dtype)
+    g = rng.standard_normal((rows, n)).astype(dtype)
+    for name in ("log_softmax", "softmin"):
+        forward, backward = getattr(fastact, name), getattr(fastact, name + "_backward")
+        for axis in (-1, 0):
+            want = forward(x, axis=axis, backend="numpy")
+            spread = float(np.max(np.abs(x))) * 2
+            out = poisoned(x.shape, dtype)
+            forward(cuda.to_device(x), axis=axis, out=out)
+            check(f"{name} axis={axis} {np.dtype(dtype).name} {x.shape}", out, want, 8, 4 * eps * (1 + spread))
+            inplace = cuda.to_device(x)
+            getattr(fastact, name + "_")(inplace, axis=axis)
+            check(f"{name}_ axis={axis}", inplace, want, 8, 4 * eps * (1 + spread))
+            out = poisoned(x.shape, dtype)
+            backward(cuda.to_device(g), cuda.to_device(want), axis=axis, out=out)
+            scale = max(float(np.max(np.abs(g))), float(np.max(np.abs(np.sum(g, axis=axis)))))  # g − e^y·Σg
+            check(f"{name}_backward axis={axis}", out, backward(g, want, axis=axis, backend="numpy"), 8,
+                  16 * eps * scale)
+
+
+def feature_shapes():
+    """(shape, feature axis): features in the middle (N, C, H·W) and last (rows, C)."""
+    return [((2, 64, 8) if OPTIONS.sim else (64, 64, 1024), 1), ((6, 10) if OPTIONS.sim else (4096, 1000), -1)]
+
+
+def check_features(dtype) -> None:
+    rng = np.random.default_rng()
+    eps = float(np.finfo(dtype).eps)
+    for shape, axis in feature_shapes():
+        u = (rng.standard_normal(shape) * 3).astype(dtype)
+        g = rng.standard_normal(shape).astype(dtype)
+        c = shape[axis]
+        theta = rng.standard_normal(c).astype(dtype)
+        others = tuple(d for d in range(len(shape)) if d != axis % len(shape))
+        label = f"{np.dtype(dtype).name} {shape} axis={axis}"
+        want = fastact.bias_act(u, theta, "elu", 0.5, axis=axis, backend="numpy")
+        out = poisoned(shape, dtype)
+        fastact.bias_act(cuda.to_device(u), cuda.to_device(theta), "elu", 0.5, axis=axis, out=out)
+        check(f"bias_act elu {label}", out, want, 4)
+        ref = fastact.bias_act_backward(g, u, theta, "elu", 0.5, axis=axis, backend="numpy")
+        got = fastact.bias_act_backward(cuda.to_device(g), cuda.to_device(u), cuda.to_device(theta), "elu", 0.5,
+                                        axis=axis)
+        again = fastact.bias_act_backward(cuda.to_device(g), cuda.to_device(u), cuda.to_device(theta), "elu", 0.5,
+                                          axis=axis)
+        check("bias_act_backward du", got.du, ref.du, 8)
+        check("bias_act_backward dtheta", got.dtheta, ref.dtheta, 8,
+              8 * eps * float(np.max(np.sum(np.abs(ref.du), axis=others))))
+        check("bias_act_backward dalpha", np.atleast_1d(got.params["alpha"]), np.atleast_1d(ref.params["alpha"]), 8,
+              8 * eps * float(np.sum(np.abs(g))) * 3)
+        if not (np.array_equal(got.dtheta, again.dtheta) and got.params["alpha"] == again.params["alpha"]):
+            failures.append(f"bias_act_backward {label}: not repeatable")
+        w = rng.uniform(0.05, 0.5, c).astype(dtype)
+        prelu_axis = axis % len(shape)
+        for function, args, kw in [("prelu", (u, w, prelu_axis), {}), ("prelu_derivative", (u, w, prelu_axis), {}),
+                                   ("prelu_backward", (g, u), {"weight": w, "axis": prelu_axis})]:
+            out = poisoned(shape, dtype)
+            device_args = [cuda.to_device(a) if a is u or a is g else a for a in args]
+            getattr(fastact, function)(*device_args, **kw, out=out)
+            check(f"{function} {label}", out, getattr(fastact, function)(*args, **kw, backend="numpy"), 1)
+        got = fastact.prelu_param_grads(cuda.to_device(g), cuda.to_device(u), w, prelu_axis)["weight"]
+        ref = fastact.prelu_param_grads(g, u, w, prelu_axis, backend="numpy")["weight"]
+        check("prelu_param_grads", got, ref, 8, 8 * eps * float(np.max(np.sum(np.abs(g * u), axis=others))))
+
+
 # --- timing -------------------------------------------------------------------------------------
 
 
@@ -232,6 +305,7 @@ def time_all() -> list[tuple]:
         bw = streams * rows * width * 4 / ms / 1e6
         results.append((op, label, ms, bw, bw / copy_bw, gpu_ms(peer) if peer else None, None,
                         0.70 if op == "softmax" else None))
+    results += time_more(x, g, out, tx, tg, copy_bw, rows, width)
     if torch:  # a PyTorch tensor in, a PyTorch tensor out, on PyTorch's stream
         y = fastact.softmax(tx[: rows * width].view(rows, width))
         torch.cuda.synchronize()
@@ -242,6 +316,57 @@ def time_all() -> list[tuple]:
         print(f"\ntorch tensor in, {type(y).__name__} out; max |fastact − torch.softmax| = {err:.3g}")
         if not err <= 1e-6:
             failures.append(f"softmax of a torch tensor differs from torch.softmax by {err:.3g}")
+    return results
+
+
+def time_more(x, g, out, tx, tg, copy_bw, rows, width) -> list[tuple]:
+    """log_softmax and softmin on rows of ``width``; bias_act and PReLU on the feature shapes."""
+    results = []
+    n = rows * width
+    x2, g2, out2 = (a[:n].reshape(rows, width) for a in (x, g, out))
+    t2 = {"x": tx[:n].view(rows, width), "g": tg[:n].view(rows, width)} if tx is not None else None
+    torch_fn = None
+    if t2 is not None:
+        import torch
+
+        torch_fn = {"log_softmax": lambda: torch.log_softmax(t2["x"], dim=-1),
+                    "softmin": lambda: torch.nn.functional.softmin(t2["x"], dim=-1)}
+    for name in ("log_softmax", "softmin"):
+        forward, backward = getattr(fastact, name), getattr(fastact, name + "_backward")
+        forward(x2, out=out2)
+        for op, call, streams in [(name, lambda: forward(x2, out=out2), 2),
+                                  (name + "_backward", lambda: backward(g2, out2, out=x2), 3)]:
+            ms = gpu_ms(call)
+            bw = streams * n * 4 / ms / 1e6
+            peer = torch_fn.get(op) if torch_fn else None
+            results.append((op, f"rows of {width}", ms, bw, bw / copy_bw, gpu_ms(peer) if peer else None, None, None))
+    total = x.size
+    for shape, axis in [((max(total // (64 * 1024), 1), 64, 1024), 1), ((max(total // 1000, 1), 1000), -1)]:
+        size = int(np.prod(shape))
+        if size > total:
+            continue
+        c = shape[axis]
+        u, gv, ov = (a[:size].reshape(shape) for a in (x, g, out))
+        theta = cuda.to_device(np.zeros(c, np.float32))
+        w = cuda.to_device(np.full(c, 0.25, np.float32))
+        prelu_axis = axis % len(shape)
+        label = f"C={c} axis={axis}"
+        tu = tx[:size].view(*shape) if tx is not None else None
+        torch_w = None
+        if tu is not None:
+            import torch
+
+            tw = torch.full((c,), 0.25, device="cuda")
+            torch_w = (lambda: torch.nn.functional.prelu(tu, tw)) if prelu_axis == 1 else None
+        for op, call, streams, peer in [
+                ("bias_act", lambda: fastact.bias_act(u, theta, "relu", axis=axis, out=ov), 2, None),
+                ("bias_act_backward", lambda: fastact.bias_act_backward(gv, u, theta, "relu", axis=axis), 3, None),
+                ("prelu", lambda: fastact.prelu(u, w, prelu_axis, out=ov), 2, torch_w),
+                ("prelu_backward", lambda: fastact.prelu_backward(gv, u, weight=w, axis=prelu_axis, out=ov), 3, None),
+                ("prelu_param_grads", lambda: fastact.prelu_param_grads(gv, u, w, prelu_axis), 2, None)]:
+            ms = gpu_ms(call)
+            bw = streams * size * 4 / ms / 1e6
+            results.append((op, label, ms, bw, bw / copy_bw, gpu_ms(peer) if peer else None, None, None))
     return results
 
 
@@ -256,6 +381,8 @@ def main() -> int:
         print(f"\ncorrectness, {np.dtype(dtype).name}, {CHECK_SIZE} elements:")
         check_elementwise(dtype)
         check_softmax(dtype)
+        check_axis_functions(dtype)
+        check_features(dtype)
     print(f"\nchecks took {time.perf_counter() - started:.0f} s (compilation included)")
     results = time_all()
     print(f"\n{'function':18s} {'case':14s} {'ms':>8s} {'GB/s':>7s} {'of copy':>8s} "

@@ -10,11 +10,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastact import _validate
-from fastact._dispatch import resolve
+from fastact._dispatch import resolve, resolve_device
 from fastact._softmax import softmax
 
 
 def _forward(name: str, x, axis, out, backend) -> np.ndarray:
+    if _validate.on_device(x):
+        return resolve_device(backend, name).softmax_on_device(name, x, axis, out, kind=name)
     kernels = resolve(backend)
     x = _validate.as_input(x, "x", name)
     axis = _validate.normalize_axis(axis, x.ndim, name)
@@ -24,6 +26,9 @@ def _forward(name: str, x, axis, out, backend) -> np.ndarray:
 
 
 def _inplace(name: str, x, axis, backend) -> np.ndarray:
+    if _validate.on_device(x):
+        return resolve_device(backend, name + "_").softmax_on_device(name + "_", x, axis, None, in_place=True,
+                                                                      kind=name)
     kernels = resolve(backend)
     _validate.check_writable_float(x, "x", name + "_")
     axis = _validate.normalize_axis(axis, x.ndim, name + "_")
@@ -33,6 +38,9 @@ def _inplace(name: str, x, axis, backend) -> np.ndarray:
 
 def _backward(name: str, grad, y, axis, out, backend) -> np.ndarray:
     function = name + "_backward"
+    if _validate.on_device(grad) or _validate.on_device(y):
+        return resolve_device(backend, function).softmax_backward_on_device(function, grad, y, axis, out,
+                                                                            kind=name + "_vjp")
     kernels = resolve(backend)
     g = _validate.as_input(grad, "grad", function)
     y = _validate.as_input(y, "y", function)

@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike
 
 from fastact import _validate
 from fastact._catalog import ELEMENTWISE, Activation
-from fastact._dispatch import resolve
+from fastact._dispatch import resolve, resolve_device
 
 
 class BiasActGrads(NamedTuple):
@@ -79,7 +79,8 @@ def bias_act(u: ArrayLike, theta: ArrayLike, activation: str, *params, axis: int
         The feature axis.
     out : ndarray, optional
         Where to write v; may be u itself.
-    backend : {"auto", "numba", "numpy"}, optional
+    backend : {"auto", "numba", "cython", "cuda", "numpy"}, optional
+        GPU arrays (u and θ) compute on the GPU, in place, on the caller's stream.
 
     Examples
     --------
@@ -88,6 +89,9 @@ def bias_act(u: ArrayLike, theta: ArrayLike, activation: str, *params, axis: int
     array([[-0.05,  1.  ]])
     """
     spec = _activation(activation, "bias_act")
+    if _validate.on_device(u) or _validate.on_device(theta):
+        values = _bind(spec, params, named, "bias_act")
+        return resolve_device(backend, "bias_act").bias_act_on_device(spec, "bias_act", u, theta, values, axis, out)
     kernels = resolve(backend)
     u, theta, axis = _inputs(u, theta, axis, "bias_act")
     values = _bind(spec, params, named, "bias_act")
@@ -107,6 +111,7 @@ def bias_act_backward(grad: ArrayLike, u: ArrayLike | None, theta: ArrayLike, ac
     exactly). With ``y``, the forward output, where it determines f′, f′ is not recomputed
     and u may be None (a layer then need not keep u). Parameter gradients (activations with
     learnable parameters) take a second pass over u; they are None when u is not given.
+    For GPU arrays, dL/du is a GPU array and dL/dθ and the parameter gradients NumPy values.
 
     Examples
     --------
@@ -122,6 +127,10 @@ def bias_act_backward(grad: ArrayLike, u: ArrayLike | None, theta: ArrayLike, ac
     kernels = resolve(backend)
     if u is None and y is None:
         raise TypeError(f"{function}: pass u (the input) or y (the output)")
+    if any(_validate.on_device(a) for a in (grad, u, theta, y)):
+        values = _bind(spec, params, named, function)
+        return BiasActGrads(*resolve_device(backend, function).bias_act_backward_on_device(
+            spec, function, grad, u, theta, values, axis, y))
     have_u = u is not None
     g = _validate.as_input(grad, "grad", function)
     u, theta, axis = _inputs(g if u is None else u, theta, axis, function)

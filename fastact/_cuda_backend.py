@@ -3,13 +3,18 @@
 Two ways in:
 
 - the backend interface of the CPU backends (``elementwise``, ``param_grads``, ``softmax``,
-  ``softmax_vjp``) for NumPy arrays (``backend="cuda"``): the operands are copied to the
-  device, computed there and copied back;
+  ``softmax_vjp``, ``log_softmax``, ``log_softmax_vjp``, ``softmin``, ``softmin_vjp``,
+  ``bias_act``, ``bias_act_vjp``, ``bias_param_grads``, ``prelu``, ``prelu_weight_grad``) for
+  NumPy arrays (``backend="cuda"``): the operands are copied to the device, computed there
+  and copied back;
 - ``forward``, ``inplace``, ``backward``, ``param_grads_on_device``, ``softmax_on_device`` and
-  ``softmax_backward_on_device`` for GPU arrays (anything with ``__cuda_array_interface__``),
-  which the public functions call when an argument is one: every check runs before anything
-  is written, then the kernels run on the arrays in place, on the caller's stream, and return
-  without waiting for the GPU. Parameter gradients come back to the host as NumPy values.
+  ``softmax_backward_on_device`` (softmax, log_softmax, softmin), ``bias_act_on_device``,
+  ``bias_act_backward_on_device``, ``prelu_on_device`` and ``prelu_weight_grad_on_device`` for
+  GPU arrays (anything with ``__cuda_array_interface__``), which the public functions call
+  when an argument is one: every check runs before anything is written, then the kernels run
+  on the arrays in place, on the caller's stream, and return without waiting for the GPU.
+  Sums over the array (parameter gradients, dθ of the fused neuron, PReLU's slopes' gradient)
+  come back to the host as NumPy values, added in a fixed order (the same bits every run).
 
 Kernels compile on first use, once per (operation, activation, dtype) and launch shape.
 """
@@ -21,6 +26,7 @@ import functools
 import math
 import threading
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 
 import numpy as np
 from numba import cuda
@@ -29,6 +35,7 @@ from fastact import _cuda_arrays as arrays
 from fastact import _layout, _validate
 from fastact._catalog import Activation
 from fastact._cuda_arrays import F64, Operand
+from fastact._kernels import cuda_feature_loops as feature_loops
 from fastact._kernels import cuda_loops, scalar
 from fastact._kernels.cuda_loops import REDUCTION_CHUNK, REDUCTION_THREADS, WARP
 
@@ -219,14 +226,21 @@ def _row_plan(n: int) -> tuple:
     return "online", limits.max_group
 
 
-_ROW_KERNELS = {
-    ("softmax", "cached"): lambda dtype, k, group, rows: cuda_loops.softmax_cached_kernel(dtype, k, group, rows),
-    ("softmax", "online"): lambda dtype, group: cuda_loops.softmax_online_kernel(dtype, group),
-    ("softmax_vjp", "cached"): lambda dtype, k, group, rows: cuda_loops.softmax_vjp_cached_kernel(dtype, k, group, rows),
-    ("softmax_vjp", "online"): lambda dtype, group: cuda_loops.softmax_vjp_online_kernel(group),
-}
-_COLUMN_KERNELS = {"softmax": cuda_loops.softmax_columns_kernel,
-                   "softmax_vjp": lambda dtype: cuda_loops.softmax_vjp_columns_kernel()}
+def _row_kernel(kind: str, dtype: np.dtype, plan: tuple):
+    """The row kernel of ``kind`` (a forward or backward row-wise function) for ``plan``."""
+    backward = kind.endswith("_vjp")
+    if plan[0] == "cached":
+        factory = cuda_loops.softmax_vjp_cached_kernel if backward else cuda_loops.softmax_cached_kernel
+        return factory(dtype, *plan[1:], kind=kind)
+    if backward:
+        return cuda_loops.softmax_vjp_online_kernel(*plan[1:], kind=kind)
+    return cuda_loops.softmax_online_kernel(dtype, *plan[1:], kind=kind)
+
+
+def _column_kernel(kind: str, dtype: np.dtype):
+    if kind.endswith("_vjp"):
+        return cuda_loops.softmax_vjp_columns_kernel(kind=kind)
+    return cuda_loops.softmax_columns_kernel(dtype, kind=kind)
 
 
 def _launch_rows(kind: str, views: list, stream) -> None:
@@ -234,7 +248,7 @@ def _launch_rows(kind: str, views: list, stream) -> None:
     rows, n = views[-1].shape
     dtype = np.dtype(views[-1].dtype)
     plan = _row_plan(n)
-    kernel = _kernel((kind, dtype.char) + plan, lambda: _ROW_KERNELS[kind, plan[0]](dtype, *plan[1:]))
+    kernel = _kernel((kind, dtype.char) + plan, lambda: _row_kernel(kind, dtype, plan))
     group, rows_per_block = (plan[2], plan[3]) if plan[0] == "cached" else (plan[1], 1)
     block = group * rows_per_block
     kernel[_blocks(rows, rows_per_block, block), block, stream](*views)
@@ -244,7 +258,7 @@ def _launch_columns(kind: str, views: list, stream) -> None:
     """``kind`` along axis 1 of 3-D device arrays (outer, n, inner), one thread per line."""
     outer, _, inner = views[-1].shape
     dtype = np.dtype(views[-1].dtype)
-    kernel = _kernel((kind, dtype.char, "columns"), lambda: _COLUMN_KERNELS[kind](dtype))
+    kernel = _kernel((kind, dtype.char, "columns"), lambda: _column_kernel(kind, dtype))
     threads = _limits.threads
     kernel[_blocks(outer * inner, threads, threads), threads, stream](*views)
 
@@ -287,27 +301,45 @@ def _rows_on_device(kind: str, ins: list[Operand], out: Operand, axis: int, stre
         _launch_columns(kind, [op.view((outer, n, inner), st) for op, (_, st) in zip(operands, lines)], stream)
 
 
-def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
-    """Softmax along ``axis`` of a NumPy array into ``out``: copy in, compute, copy out."""
+def _rows_on_host(kind: str, arrays_: tuple, out: np.ndarray, axis: int) -> None:
+    """Row-wise ``kind`` along ``axis`` of NumPy arrays into ``out``: copy in, compute, copy out."""
     if out.size == 0:
         return
     dst, pending = _layout.row_output(out, axis)
     device_out = cuda.device_array(dst.shape, dst.dtype)
-    _launch_rows("softmax", [cuda.to_device(_layout.rows(x, axis)), device_out], 0)
+    _launch_rows(kind, [*(cuda.to_device(_layout.rows(a, axis)) for a in arrays_), device_out], 0)
     device_out.copy_to_host(dst)
     _layout.commit_rows(out, axis, pending)
+
+
+def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """Softmax along ``axis`` of a NumPy array into ``out``."""
+    _rows_on_host("softmax", (x,), out, axis)
 
 
 def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
     """dL/dx = y ⊙ (g − Σ g·y) along ``axis`` of NumPy arrays into ``out``."""
-    if out.size == 0:
-        return
-    dst, pending = _layout.row_output(out, axis)
-    device_out = cuda.device_array(dst.shape, dst.dtype)
-    sources = [cuda.to_device(_layout.rows(a, axis)) for a in (g, y)]
-    _launch_rows("softmax_vjp", [*sources, device_out], 0)
-    device_out.copy_to_host(dst)
-    _layout.commit_rows(out, axis, pending)
+    _rows_on_host("softmax_vjp", (g, y), out, axis)
+
+
+def log_softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """y = x − m − log Σ e^(x − m), m the maximum along ``axis``, into ``out``."""
+    _rows_on_host("log_softmax", (x,), out, axis)
+
+
+def log_softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """dL/dx = g − e^y·Σ g along ``axis`` into ``out``."""
+    _rows_on_host("log_softmax_vjp", (g, y), out, axis)
+
+
+def softmin(x: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """softmax(−x) along ``axis`` into ``out``."""
+    _rows_on_host("softmin", (x,), out, axis)
+
+
+def softmin_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """dL/dx = −y ⊙ (g − Σ g·y) along ``axis`` into ``out``."""
+    _rows_on_host("softmin_vjp", (g, y), out, axis)
 
 
 # --- GPU arrays: checks, then launches on the caller's stream ---------------------------------
@@ -407,8 +439,9 @@ def param_grads_on_device(spec: Activation, function: str, grad, x, values: tupl
     return _param_sums(spec, *flat, values, xo.dtype, stream)
 
 
-def softmax_on_device(function: str, x, axis, out, in_place: bool = False):
-    """Softmax along ``axis`` of GPU array ``x`` into ``out``, a new array, or ``x`` itself."""
+def softmax_on_device(function: str, x, axis, out, in_place: bool = False, kind: str = "softmax"):
+    """Row-wise ``kind`` (softmax, log_softmax or softmin) along ``axis`` of GPU array ``x``
+    into ``out``, a new array, or ``x`` itself."""
     (xo,) = _inputs(function, [("x", x)])
     if in_place:
         arrays.check_float(xo, "x", function)
@@ -417,12 +450,13 @@ def softmax_on_device(function: str, x, axis, out, in_place: bool = False):
     stream = arrays.launch_stream([xo] + ([outo] if outo else []))
     xo = _as_float(xo, stream, function)
     outo = _new_output(outo, xo, function)
-    _rows_on_device("softmax", [xo], outo, axis, stream, function)
+    _rows_on_device(kind, [xo], outo, axis, stream, function)
     return outo.obj
 
 
-def softmax_backward_on_device(function: str, grad, y, axis, out):
-    """y ⊙ (grad − Σ grad·y) along ``axis`` for GPU arrays."""
+def softmax_backward_on_device(function: str, grad, y, axis, out, kind: str = "softmax_vjp"):
+    """The backward ``kind`` along ``axis`` for GPU arrays (softmax_vjp: y ⊙ (grad − Σ grad·y);
+    log_softmax_vjp, softmin_vjp)."""
     go, yo = _inputs(function, [("grad", grad), ("y", y)])
     _validate.same_shape_and_dtype(function, ("grad", go), ("y", yo))
     axis = _validate.normalize_axis(axis, len(yo.shape), function)
@@ -430,5 +464,280 @@ def softmax_backward_on_device(function: str, grad, y, axis, out):
     stream = arrays.launch_stream([go, yo] + ([outo] if outo else []))
     go, yo = _as_float(go, stream, function), _as_float(yo, stream, function)
     outo = _new_output(outo, go, function)
-    _rows_on_device("softmax_vjp", [go, yo], outo, axis, stream, function)
+    _rows_on_device(kind, [go, yo], outo, axis, stream, function)
     return outo.obj
+
+
+# --- one value per feature: the fused neuron v = f(u − θ) and PReLU ---------------------------
+
+
+def _launch_items(kernel, items: int, args: list, stream) -> None:
+    """A grid-stride launch over ``items`` work items."""
+    threads = _limits.threads
+    kernel[_blocks(items, threads, threads), threads, stream](*args)
+
+
+def _feature_sums(partial_on_device, features: int, dtype: np.dtype, stream) -> np.ndarray:
+    """Each feature's column of a reduction's partial array: added in chunks of
+    ``COLUMN_CHUNK`` rows on the GPU (a fixed order) while it is long, then exactly on the host."""
+    chunk = feature_loops.COLUMN_CHUNK
+    while partial_on_device.shape[0] > chunk:
+        reduced = cuda.device_array((-(-partial_on_device.shape[0] // chunk), features), np.float64)
+        _launch_items(_kernel(("column_sums",), feature_loops.column_sums_kernel), reduced.size,
+                      [partial_on_device, reduced, chunk], stream)
+        partial_on_device = reduced
+    partial = np.zeros((partial_on_device.shape[0], features))
+    if partial.size:
+        partial_on_device.copy_to_host(partial, stream=stream)
+        _synchronize(stream)
+    return np.array([math.fsum(column) for column in partial.T], dtype=dtype)
+
+
+def _bias_map(kind: str, spec: Activation | None, u, theta, out, values: tuple, shape: tuple, stream) -> None:
+    """out = f(u − θ) (``kind`` "forward") or u − θ (``kind`` "input") over flat device arrays."""
+    if kind == "input":
+        kernel, p = _kernel(("bias_input",), feature_loops.bias_input_kernel), ()
+    else:
+        kernel = _kernel(("bias_forward", spec.name),
+                         lambda: feature_loops.bias_map_kernel(getattr(scalar, f"{spec.name}_forward")))
+        p = spec.pack(np.dtype(out.dtype), values)
+    _launch_items(kernel, out.size, [u, theta, out, p, shape[1], shape[2]], stream)
+
+
+def _bias_vjp(op: str, spec: Activation, g, a, theta, du, values: tuple, shape: tuple, stream) -> np.ndarray:
+    """du = g ⊙ f′ (``op`` "vjp" from a = u, "vjp_from_y" from a = y) over flat device arrays;
+    returns dθ = −Σ du per feature (deterministic)."""
+    dtype = np.dtype(du.dtype)
+    lanes, segment, rows, slots = feature_loops.pieces(*shape)
+    factory = feature_loops.bias_vjp_kernel if op == "vjp" else feature_loops.bias_vjp_from_y_kernel
+    kernel = _kernel(("bias_" + op, spec.name), lambda: factory(getattr(scalar, f"{spec.name}_{op}")))
+    partial = cuda.device_array((slots, shape[1]), np.float64)
+    if du.size:
+        _launch_items(kernel, partial.size, [g, a, theta, du, spec.pack(dtype, values), *shape, lanes, segment,
+                                             rows, partial], stream)
+    return _feature_sums(partial, shape[1], dtype, stream)
+
+
+def _feature_shape(shape: tuple, axis: int) -> tuple[int, int, int]:
+    return math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
+
+
+def bias_act(spec: Activation, u: np.ndarray, theta: np.ndarray, out: np.ndarray, values: tuple, axis: int) -> None:
+    """out = f(u − θ) with θ along ``axis``, for NumPy arrays: copy in, compute, copy out."""
+    if out.size == 0:
+        return
+    (flat_u,), flat_out, pending, shape = _layout.feature_operands((u,), out, axis)
+    device_out = cuda.device_array(flat_out.shape, flat_out.dtype)
+    _bias_map("forward", spec, cuda.to_device(flat_u), cuda.to_device(theta), device_out, values, shape, 0)
+    device_out.copy_to_host(flat_out)
+    _layout.commit(out, pending)
+
+
+def bias_act_vjp(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, du: np.ndarray,
+                 values: tuple, axis: int) -> np.ndarray:
+    """du = g ⊙ f′(u − θ) in one pass that also returns dθ = −Σ du over all axes but ``axis``."""
+    (flat_g, flat_u), flat_du, pending, shape = _layout.feature_operands((g, u), du, axis)
+    device_du = cuda.device_array(flat_du.shape, flat_du.dtype)
+    dtheta = _bias_vjp("vjp", spec, cuda.to_device(flat_g), cuda.to_device(flat_u), cuda.to_device(theta),
+                       device_du, values, shape, 0)
+    if du.size:
+        device_du.copy_to_host(flat_du)
+        _layout.commit(du, pending)
+    return dtheta
+
+
+def bias_param_grads(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, values: tuple,
+                     axis: int) -> dict:
+    """dict: learnable parameter → Σ g·∂f/∂parameter at x = u − θ (x formed on the GPU)."""
+    (flat_g, flat_u), _, _, shape = _layout.feature_operands((g, u), g, axis)
+    x = cuda.device_array(flat_u.shape, flat_u.dtype)
+    if x.size:
+        _bias_map("input", None, cuda.to_device(flat_u), cuda.to_device(theta), x, (), shape, 0)
+    return _param_sums(spec, cuda.to_device(flat_g), x, values, u.dtype, 0)
+
+
+def _channel_inner(shape: tuple, weight: np.ndarray, axis: int) -> int:
+    """Elements per run of one channel in C order (all of them for a single slope)."""
+    return max(math.prod(shape), 1) if weight.size == 1 else math.prod(shape[axis + 1:])
+
+
+def _prelu_map(op: str, ins: list, weight, inner: int, out, stream) -> None:
+    """PReLU ``op`` ("forward", "derivative" or "vjp") over flat device arrays."""
+    factory = feature_loops.channel_vjp_kernel if op == "vjp" else feature_loops.channel_map_kernel
+    kernel = _kernel(("prelu", op), lambda: factory(getattr(scalar, f"prelu_{op}")))
+    _launch_items(kernel, out.size, [*ins, weight, inner, out], stream)
+
+
+def _prelu_weight_sums(g, x, weight, shape: tuple, dtype: np.dtype, stream) -> np.ndarray:
+    """Σ g·x over x ≤ 0 per channel of flat device arrays seen as (outer, C, inner)."""
+    lanes, segment, rows, slots = feature_loops.pieces(*shape)
+    kernel = _kernel(("prelu_weight_grad",), lambda: feature_loops.channel_weight_grad_kernel(scalar.prelu_weight_vjp))
+    partial = cuda.device_array((slots, shape[1]), np.float64)
+    if x.size:
+        _launch_items(kernel, partial.size, [g, x, weight, shape[0], shape[2], lanes, segment, rows, partial], stream)
+    return _feature_sums(partial, shape[1], dtype, stream)
+
+
+def prelu(op: str, arrays_: tuple, weight: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """PReLU ``op`` ("forward", "derivative" or "vjp"; arrays (x,) or (g, x)) of NumPy arrays."""
+    if out.size == 0:
+        return
+    flat = [cuda.to_device(np.ascontiguousarray(a).ravel()) for a in arrays_]
+    pending = None if out.flags.c_contiguous else np.empty(out.shape, out.dtype)
+    flat_out = (out if pending is None else pending).ravel()
+    device_out = cuda.device_array(flat_out.shape, flat_out.dtype)
+    _prelu_map(op, flat, cuda.to_device(weight), _channel_inner(out.shape, weight, axis), device_out, 0)
+    device_out.copy_to_host(flat_out)
+    _layout.commit(out, pending)
+
+
+def prelu_weight_grad(g: np.ndarray, x: np.ndarray, weight: np.ndarray, axis: int) -> np.ndarray:
+    """Σ g·x over x ≤ 0, per channel (deterministic, compensated), in x's dtype."""
+    inner = _channel_inner(x.shape, weight, axis)
+    shape = (x.size // (weight.size * inner), weight.size, inner)
+    flat = [cuda.to_device(np.ascontiguousarray(a).ravel()) for a in (g, x)]
+    return _prelu_weight_sums(*flat, cuda.to_device(weight), shape, x.dtype, 0)
+
+
+# --- one value per feature, GPU arrays ------------------------------------------------------------
+
+
+def _flat_c(op: Operand, stream, function: str):
+    """A 1-D kernel argument over ``op``'s elements in C order (through a C-contiguous
+    temporary where ``op`` is not C-contiguous)."""
+    if op.order() != "C":
+        temp = arrays.describe(cuda.device_array(op.shape, op.dtype), "temporary", function)
+        if op.size:
+            _launch_strided(_kernel(("copy",), cuda_loops.copy_strided_kernel), [op, temp], (), stream)
+        op = temp
+    return op.view((op.size,), (op.dtype.itemsize,))
+
+
+def _flat_c_output(out: Operand, stream, function: str):
+    """(1-D kernel argument to write, then a call that puts it into ``out``)."""
+    if out.order() == "C":
+        return out.view((out.size,), (out.dtype.itemsize,)), lambda: None
+    temp = arrays.describe(cuda.device_array(out.shape, out.dtype), "temporary", function)
+    copy = _kernel(("copy",), cuda_loops.copy_strided_kernel)
+    return temp.view((temp.size,), (temp.dtype.itemsize,)), lambda: _launch_strided(copy, [temp, out], (), stream)
+
+
+def _bias_operands(function: str, named: list, axis) -> tuple[list[Operand], int]:
+    """The GPU operands (u or y, then theta, then grad if given) checked as the host path
+    checks them: u at least 1-D, θ 1-D of u.shape[axis] in u's dtype; and the normalized axis."""
+    ops = _inputs(function, named)
+    u, theta = ops[0], ops[1]
+    if not u.shape:
+        raise ValueError(f"{function}: {named[0][0]} must have at least one dimension (the feature axis)")
+    axis = _validate.normalize_axis(axis, len(u.shape), function)
+    if theta.shape != (u.shape[axis],):
+        raise ValueError(f"{function}: theta has shape {theta.shape}, expected ({u.shape[axis]},): "
+                         f"one threshold per entry of u's axis {axis}")
+    if _result_dtype(theta) != _result_dtype(u):
+        raise TypeError(f"{function}: theta has dtype {theta.dtype} but u has {u.dtype}; expected the same dtype")
+    for name, op in zip([n for n, _ in named[2:]], ops[2:]):
+        _validate.same_shape_and_dtype(function, (named[0][0], u), (name, op))
+    return ops, axis
+
+
+def bias_act_on_device(spec: Activation, function: str, u, theta, values: tuple, axis, out):
+    """v = f(u − θ) for GPU arrays u and θ, into ``out`` (may be u) or a new array."""
+    (uo, to), axis = _bias_operands(function, [("u", u), ("theta", theta)], axis)
+    dtype = _result_dtype(uo)
+    outo = _checked_output(out, uo.shape, dtype, function, {"u": uo, "theta": to})
+    stream = arrays.launch_stream([uo, to] + ([outo] if outo else []))
+    uo, to = _as_float(uo, stream, function), _as_float(to, stream, function)
+    outo = _new_output(outo, uo, function)
+    if outo.size:
+        target, commit = _flat_c_output(outo, stream, function)
+        _bias_map("forward", spec, _flat_c(uo, stream, function), _flat_c(to, stream, function), target, values,
+                  _feature_shape(uo.shape, axis), stream)
+        commit()
+    return outo.obj
+
+
+def bias_act_backward_on_device(spec: Activation, function: str, grad, u, theta, values: tuple, axis, y):
+    """(du, dθ, parameter gradients) of v = f(u − θ) for GPU arrays: du on the GPU, dθ and
+    the parameter gradients (None without u) as NumPy values. From y where given."""
+    named = [("u", u) if y is None else ("y", y), ("theta", theta), ("grad", grad)]
+    if y is not None and u is not None:
+        named.append(("u", u))
+    ops, axis = _bias_operands(function, named, axis)
+    if y is not None:
+        spec.check_from_y(values)
+    stream = arrays.launch_stream(ops)
+    ao, to, go, *uo = (_as_float(op, stream, function) for op in ops)
+    du = _new_output(None, go, function)
+    shape = _feature_shape(go.shape, axis)
+    flat_g, flat_t = _flat_c(go, stream, function), _flat_c(to, stream, function)
+    target, commit = _flat_c_output(du, stream, function)
+    dtheta = _bias_vjp("vjp" if y is None else "vjp_from_y", spec, flat_g, _flat_c(ao, stream, function), flat_t,
+                       target, values, shape, stream)
+    if du.size:
+        commit()
+    grads: dict | None = {}
+    if spec.learnable:
+        grads = None
+        if u is not None:
+            flat_u = _flat_c((uo or [ao])[0], stream, function)
+            x = cuda.device_array(go.size, go.dtype)
+            if x.size:
+                _bias_map("input", None, flat_u, flat_t, x, (), shape, stream)
+            grads = _param_sums(spec, flat_g, x, values, go.dtype, stream)
+    return du.obj, dtheta, grads
+
+
+def _host_weight(weight) -> np.ndarray:
+    """PReLU's slopes on the host (a copy of a GPU array's, which are few)."""
+    if not _validate.on_device(weight):
+        return np.asarray(weight)
+    op = arrays.describe(weight, "weight", "prelu")
+    return op.view(op.shape, op.strides).copy_to_host()
+
+
+def _checked_weight(weight, op: Operand, dtype: np.dtype, axis, function: str) -> tuple[np.ndarray, int]:
+    """The slopes and normalized axis for GPU operand ``op``, checked as for host arrays."""
+    from fastact._prelu import _weight
+
+    like = SimpleNamespace(shape=op.shape, ndim=len(op.shape), dtype=dtype)
+    return _weight(_host_weight(weight), like, axis, function)
+
+
+def prelu_on_device(op: str, function: str, grad, name: str, a, weight, axis, out, in_place: bool = False):
+    """PReLU ``op`` ("forward", "derivative" or "vjp" with ``grad``) of GPU array ``a`` (the
+    input x, or for "vjp" the output y when every slope is positive) into ``out``, a new
+    array, or ``a`` itself (``in_place``)."""
+    named = ([("grad", grad)] if grad is not None else []) + [(name, a)]
+    ops = _inputs(function, named)
+    if grad is not None:
+        _validate.same_shape_and_dtype(function, *zip([n for n, _ in named], ops))
+    if in_place:
+        arrays.check_float(ops[-1], name, function)
+    dtype = _result_dtype(ops[-1])
+    w, axis = _checked_weight(weight, ops[-1], dtype, axis, function)
+    if name == "y" and not (w > 0).all():
+        raise ValueError(f"{function} from y: needs every slope > 0 (y does not determine the sign of x)")
+    outo = ops[-1] if in_place else _checked_output(out, ops[-1].shape, dtype, function,
+                                                    dict(zip([n for n, _ in named], ops)))
+    stream = arrays.launch_stream(ops + ([outo] if outo else []))
+    ops = [_as_float(o, stream, function) for o in ops]
+    outo = _new_output(outo, ops[-1], function)
+    if outo.size:
+        target, commit = _flat_c_output(outo, stream, function)
+        _prelu_map(op, [_flat_c(o, stream, function) for o in ops], cuda.to_device(w, stream=stream),
+                   _channel_inner(outo.shape, w, axis), target, stream)
+        commit()
+    return a if in_place else outo.obj
+
+
+def prelu_weight_grad_on_device(function: str, grad, x, weight, axis) -> np.ndarray:
+    """Σ grad·x over x ≤ 0 per channel for GPU arrays, as a NumPy array in x's dtype."""
+    go, xo = _inputs(function, [("grad", grad), ("x", x)])
+    _validate.same_shape_and_dtype(function, ("grad", go), ("x", xo))
+    w, axis = _checked_weight(weight, xo, _result_dtype(xo), axis, function)
+    stream = arrays.launch_stream([go, xo])
+    go, xo = _as_float(go, stream, function), _as_float(xo, stream, function)
+    inner = _channel_inner(xo.shape, w, axis)
+    shape = (xo.size // (w.size * inner), w.size, inner)
+    flat = [_flat_c(o, stream, function) for o in (go, xo)]
+    return _prelu_weight_sums(*flat, cuda.to_device(w, stream=stream), shape, xo.dtype, stream)

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastact import _validate
-from fastact._dispatch import resolve
+from fastact._dispatch import resolve, resolve_device
 
 _NOTES = """
     Notes
@@ -63,6 +63,8 @@ def prelu(x: ArrayLike, weight: ArrayLike, axis: int = 1, *, out: np.ndarray | N
     array([[-0.1,  2. ],
            [-0.4, -0.5]])
     """
+    if _validate.on_device(x):
+        return resolve_device(backend, "prelu").prelu_on_device("forward", "prelu", None, "x", x, weight, axis, out)
     kernels = resolve(backend)
     x = _validate.as_input(x, "x", "prelu")
     w, axis = _weight(weight, x, axis, "prelu")
@@ -73,6 +75,9 @@ def prelu(x: ArrayLike, weight: ArrayLike, axis: int = 1, *, out: np.ndarray | N
 
 def prelu_(x: np.ndarray, weight: ArrayLike, axis: int = 1, *, backend: str | None = None) -> np.ndarray:
     """In-place PReLU: x ← prelu(x, weight, axis); returns x. See :func:`prelu`."""
+    if _validate.on_device(x):
+        return resolve_device(backend, "prelu_").prelu_on_device("forward", "prelu_", None, "x", x, weight, axis,
+                                                                 None, in_place=True)
     kernels = resolve(backend)
     _validate.check_writable_float(x, "x", "prelu_")
     w, axis = _weight(weight, x, axis, "prelu_")
@@ -83,6 +88,9 @@ def prelu_(x: np.ndarray, weight: ArrayLike, axis: int = 1, *, backend: str | No
 def prelu_derivative(x: ArrayLike, weight: ArrayLike, axis: int = 1, *, out: np.ndarray | None = None,
                      backend: str | None = None) -> np.ndarray:
     """Element-wise derivative of PReLU: f′(x) = 1 if x > 0 else w_c. See :func:`prelu`."""
+    if _validate.on_device(x):
+        return resolve_device(backend, "prelu_derivative").prelu_on_device(
+            "derivative", "prelu_derivative", None, "x", x, weight, axis, out)
     kernels = resolve(backend)
     x = _validate.as_input(x, "x", "prelu_derivative")
     w, axis = _weight(weight, x, axis, "prelu_derivative")
@@ -104,6 +112,8 @@ def prelu_backward(grad: ArrayLike, x: ArrayLike | None = None, *, y: ArrayLike 
     if (x is None) == (y is None):
         raise TypeError(f"{function}: pass exactly one of x (the input) or y (the output)")
     name, a = ("x", x) if y is None else ("y", y)
+    if _validate.on_device(grad) or _validate.on_device(a):
+        return resolve_device(backend, function).prelu_on_device("vjp", function, grad, name, a, weight, axis, out)
     g = _validate.as_input(grad, "grad", function)
     a = _validate.as_input(a, name, function)
     _validate.same_shape_and_dtype(function, ("grad", g), (name, a))
@@ -124,6 +134,8 @@ def prelu_param_grads(grad: ArrayLike, x: ArrayLike, weight: ArrayLike, axis: in
     the weight's size, in x's dtype.
     """
     function = "prelu_param_grads"
+    if _validate.on_device(grad) or _validate.on_device(x):
+        return {"weight": resolve_device(backend, function).prelu_weight_grad_on_device(function, grad, x, weight, axis)}
     kernels = resolve(backend)
     g = _validate.as_input(grad, "grad", function)
     x = _validate.as_input(x, "x", function)

@@ -24,6 +24,7 @@ if "cuda" not in fastact.backends():
 from numba import cuda  # noqa: E402
 
 from fastact import _cuda_arrays, _cuda_backend  # noqa: E402
+from fastact._kernels import cuda_feature_loops as feature_loops  # noqa: E402
 from fastact._kernels.cuda_loops import SIMULATED  # noqa: E402
 
 if SIMULATED:
@@ -343,3 +344,175 @@ def test_kernels_launch_on_the_arrays_stream():
     y = fastact.sigmoid(x)
     stream.synchronize()
     assert_close(to_host(y), fastact.sigmoid(np.linspace(-3, 3, N), backend="numpy"))
+
+
+# --- log_softmax and softmin ---------------------------------------------------------------------
+
+AXIS_FUNCTIONS = ["log_softmax", "softmin"]
+#: As the CPU backends' tests (tests/test_axis_and_prelu.py).
+AXIS_FORWARD = dict(ulps=8, atol_eps=4)
+AXIS_BACKWARD = dict(ulps=8, atol_eps=16)
+
+
+#: One warp per row, two warps per row, long rows read twice (the two functions share the code).
+@pytest.mark.parametrize("name, rows, n", [("log_softmax", 2, 5), ("softmin", 1, 100), ("log_softmax", 1, 200)])
+def test_axis_function_rows(name, rows, n, dtype):
+    x = softmax_rows(dtype, rows, n) * 4
+    g = softmax_rows(dtype, rows, n, seed=1)
+    forward, backward = fn(name), fn(name + "_backward")
+    want = forward(x, backend="numpy")
+    grad_want = backward(g, want, backend="numpy")
+    assert_close(forward(x, backend="cuda"), want, **AXIS_FORWARD, err_msg="host")
+    assert_close(backward(g, want, backend="cuda"), grad_want, **AXIS_BACKWARD, err_msg="backward host")
+    device = cuda.to_device(x)
+    assert_close(to_host(forward(device)), want, **AXIS_FORWARD, err_msg="device")
+    assert fn(name + "_")(device) is device
+    assert_close(to_host(device), want, **AXIS_FORWARD, err_msg="in place")
+    got = backward(cuda.to_device(g), cuda.to_device(want))
+    assert_close(to_host(got), grad_want, **AXIS_BACKWARD, err_msg="backward device")
+
+
+@pytest.mark.parametrize("name, dtype", [("log_softmax", np.float32), ("softmin", np.float64)])
+def test_axis_function_along_the_first_axis(name, dtype):
+    x = softmax_rows(dtype, 4, 15).reshape(3, 4, 5) * 4
+    g = softmax_rows(dtype, 4, 15, seed=1).reshape(3, 4, 5)
+    forward, backward = fn(name), fn(name + "_backward")
+    want = forward(x, axis=0, backend="numpy")
+    grad_want = backward(g, want, axis=0, backend="numpy")
+    assert_close(forward(x, axis=0, backend="cuda"), want, **AXIS_FORWARD, err_msg="host")
+    assert_close(backward(g, want, axis=0, backend="cuda"), grad_want, **AXIS_BACKWARD, err_msg="backward host")
+    assert_close(to_host(forward(cuda.to_device(x), axis=0)), want, **AXIS_FORWARD, err_msg="device")
+    got = backward(cuda.to_device(g), cuda.to_device(want), axis=0)
+    assert_close(to_host(got), grad_want, **AXIS_BACKWARD, err_msg="backward device")
+
+
+def test_axis_function_special_rows():
+    x = np.zeros((5, 4))
+    x[0, 1] = np.nan
+    x[1, 2] = np.inf
+    x[2, :] = -np.inf
+    x[3, 0] = -np.inf
+    x[4, :] = [-800.0, 0.0, 300.0, 800.0]
+    for name in AXIS_FUNCTIONS:
+        for axis, a in [(1, x), (0, np.ascontiguousarray(x.T))]:
+            want = fn(name)(a, axis=axis, backend="numpy")
+            assert_close(to_host(fn(name)(cuda.to_device(a), axis=axis)), want, **AXIS_FORWARD,
+                         err_msg=f"{name} axis={axis}")
+
+
+# --- the fused neuron v = f(u − θ) ----------------------------------------------------------------
+
+#: (activation, parameters, feature axis): one with a learnable parameter, one with y-backward.
+BIAS_CASES = [("elu", {"alpha": 0.5}, 1), ("sigmoid", {}, -1)]
+
+
+def feature_sum_tolerance(dtype, terms):
+    """8 eps · Σ|term| (the sum's condition, times the terms' accuracy), plus the tiniest normal."""
+    return 8 * np.finfo(dtype).eps * float(np.sum(np.abs(terms))) + np.finfo(dtype).tiny
+
+
+@pytest.mark.parametrize("name, params, axis", BIAS_CASES, ids=lambda v: str(v))
+def test_bias_act_matches_reference(name, params, axis, dtype):
+    u = random_input(dtype, shape=(60,)).reshape(3, 4, 5)
+    g = random_input(dtype, shape=(60,), seed=1).reshape(3, 4, 5)
+    theta = np.linspace(-1, 1, u.shape[axis]).astype(dtype)
+    want = fastact.bias_act(u, theta, name, axis=axis, backend="numpy", **params)
+    back = fastact.bias_act_backward(g, u, theta, name, axis=axis, backend="numpy", **params)
+    assert_close(fastact.bias_act(u, theta, name, axis=axis, backend="cuda", **params), want, err_msg="host")
+    strided = cuda.to_device(np.repeat(u, 2, axis=2))[:, :, ::2]  # through a C-contiguous temporary
+    for layout, device_u in [("c", cuda.to_device(u)), ("strided", strided)]:
+        got = fastact.bias_act(device_u, cuda.to_device(theta), name, axis=axis, **params)
+        assert_close(to_host(got), want, err_msg=layout)
+    device = cuda.to_device(u)
+    assert fastact.bias_act(device, cuda.to_device(theta), name, axis=axis, out=device, **params) is device
+    assert_close(to_host(device), want, err_msg="in place")
+    calls = [("host", fastact.bias_act_backward(g, u, theta, name, axis=axis, backend="cuda", **params)),
+             ("device", fastact.bias_act_backward(cuda.to_device(g), cuda.to_device(u), cuda.to_device(theta),
+                                                  name, axis=axis, **params))]
+    references = {"host": back, "device": back}
+    if from_y_ok(name, params):
+        calls.append(("device from y", fastact.bias_act_backward(
+            cuda.to_device(g), None, cuda.to_device(theta), name, axis=axis, y=cuda.to_device(want), **params)))
+        references["device from y"] = fastact.bias_act_backward(g, None, theta, name, axis=axis, y=want,
+                                                                backend="numpy", **params)
+    others = tuple(a for a in range(3) if a != axis % 3)
+    for label, got in calls:
+        back = references[label]
+        du = got.du if label == "host" else to_host(got.du)
+        assert_close(du, back.du, **BACKWARD, err_msg=f"du {label}")
+        assert got.dtheta.dtype == dtype
+        np.testing.assert_allclose(got.dtheta, back.dtheta, rtol=0, err_msg=f"dtheta {label}",
+                                   atol=feature_sum_tolerance(dtype, np.sum(np.abs(back.du), axis=others)))
+        if label == "device from y":
+            assert got.params is None if ELEMENTWISE[name].learnable else got.params == {}
+        for key, value in (back.params or {}).items():
+            np.testing.assert_allclose(got.params[key], value, rtol=8 * np.finfo(dtype).eps * 60,
+                                       err_msg=f"{key} {label}")
+    np.testing.assert_array_equal(calls[0][1].dtheta, calls[1][1].dtheta)  # one summation order
+
+
+def test_bias_act_checks_gpu_arguments():
+    u = cuda.to_device(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="theta has shape"):
+        fastact.bias_act(u, cuda.to_device(np.zeros(2)), "relu")
+    with pytest.raises(TypeError, match="same dtype"):
+        fastact.bias_act(u, cuda.to_device(np.zeros(3, np.float32)), "relu")
+    with pytest.raises(TypeError, match="not a GPU array"):
+        fastact.bias_act(u, np.zeros(3), "relu")
+
+
+# --- PReLU --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("channels, axis", [(4, 1), (5, -1), (1, 1)], ids=["axis=1", "axis=-1", "one slope"])
+def test_prelu_matches_reference(channels, axis, dtype):
+    x = random_input(dtype, shape=(60,)).reshape(3, 4, 5)
+    g = random_input(dtype, shape=(60,), seed=1).reshape(3, 4, 5)
+    w = np.linspace(0.1, 0.7, channels).astype(dtype)
+    for function, args, kw in [("prelu", (x, w, axis), {}), ("prelu_derivative", (x, w, axis), {}),
+                               ("prelu_backward", (g, x), {"weight": w, "axis": axis}),
+                               ("prelu_backward", (g,), {"y": fastact.prelu(x, w, axis, backend="numpy"),
+                                                         "weight": w, "axis": axis})]:
+        want = fn(function)(*args, **kw, backend="numpy")
+        assert_close(fn(function)(*args, **kw, backend="cuda"), want, ulps=0, err_msg=f"{function} host")
+        device_args = [cuda.to_device(a) if isinstance(a, np.ndarray) and a is not w else a for a in args]
+        device_kw = {k: cuda.to_device(v) if k == "y" else v for k, v in kw.items()}
+        got = fn(function)(*device_args, **device_kw)
+        assert_close(to_host(got), want, ulps=0, err_msg=f"{function} device")
+    base = cuda.to_device(np.repeat(x, 2, axis=2))
+    device = base[:, :, ::2]  # in place through a temporary
+    assert fastact.prelu_(device, cuda.to_device(w), axis) is device
+    assert_close(to_host(base)[..., ::2], fastact.prelu(x, w, axis, backend="numpy"), ulps=0, err_msg="in place")
+    np.testing.assert_array_equal(to_host(base)[..., 1::2], x)
+    want = fastact.prelu_param_grads(g, x, w, axis, backend="numpy")["weight"]
+    other = tuple(d for d in range(3) if d != axis % 3) if channels > 1 else None
+    atol = feature_sum_tolerance(dtype, np.sum(np.abs(g * np.minimum(x, 0)), axis=other))
+    host = fastact.prelu_param_grads(g, x, w, axis, backend="cuda")["weight"]
+    on_device = fastact.prelu_param_grads(cuda.to_device(g), cuda.to_device(x), w, axis)["weight"]
+    for got in (host, on_device):
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=0, atol=atol)
+    np.testing.assert_array_equal(host, on_device)
+
+
+def test_feature_sums_on_the_gpu_before_the_host(monkeypatch):
+    """Long partial arrays are added in chunks on the GPU first (here: chunks of 4 rows, twice)."""
+    monkeypatch.setattr(feature_loops, "COLUMN_CHUNK", 4)
+    x = random_input(np.float64, shape=(6000,)).reshape(40, 3, 50)
+    g = random_input(np.float64, shape=(6000,), seed=1).reshape(40, 3, 50)
+    w = np.array([0.1, 0.2, 0.3])
+    want = fastact.prelu_param_grads(g, x, w, backend="numpy")["weight"]
+    atol = feature_sum_tolerance(np.float64, np.sum(np.abs(g * np.minimum(x, 0)), axis=(0, 2)))
+    np.testing.assert_allclose(fastact.prelu_param_grads(g, x, w, backend="cuda")["weight"], want, rtol=0, atol=atol)
+    back = fastact.bias_act_backward(g, x, w, "relu", axis=1, backend="numpy")
+    got = fastact.bias_act_backward(cuda.to_device(g), cuda.to_device(x), cuda.to_device(w), "relu", axis=1)
+    np.testing.assert_allclose(got.dtheta, back.dtheta, rtol=0,
+                               atol=feature_sum_tolerance(np.float64, np.sum(np.abs(back.du), axis=(0, 2))))
+
+
+def test_prelu_checks_gpu_arguments():
+    x = cuda.to_device(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="channels"):
+        fastact.prelu(x, np.ones(2))
+    with pytest.raises(ValueError, match="slope > 0"):
+        fastact.prelu_backward(x, y=x, weight=[-0.5, 1.0, 1.0])

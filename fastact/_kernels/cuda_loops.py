@@ -10,7 +10,9 @@ per thread per step, all loads before any store (``out`` may be the input); any 
 as 4-D strided arrays. Softmax kernels give each row a group of G threads (one warp, or
 several), each holding K elements of the row in registers: one read and one write of global
 memory per element, with butterfly reductions across the group. Rows longer than G·K are read
-twice (an online max/sum pass, then the write pass).
+twice (an online max/sum pass, then the write pass). log_softmax and softmin use the softmax
+kernels, built with ``kind`` (``FORWARD_KINDS``, ``VJP_KINDS``): softmin negates x as it is
+read; log_softmax writes z − log Σ e^z.
 
 Under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) warp shuffles do not exist; the
 butterfly exchange there goes through shared memory with block barriers, so the simulator runs
@@ -283,11 +285,58 @@ def _group_reducers(group: int, rows_per_block: int):
     return group_max, group_sum, block, max(block // WARP, 1)
 
 
-def softmax_cached_kernel(dtype, k: int, group: int, rows_per_block: int):
-    """Softmax of the rows of a 2-D array (rows, n ≤ k·group): ``group`` threads per row,
-    ``rows_per_block`` rows per block, k elements per thread held in registers. The sum is
-    accumulated in float64, as on the CPU."""
+#: The row-wise functions: softmax, and the two built from the same kernels.
+#: log_softmax: y = z − log Σ e^z, z = x − max x (each e^z in float64, as on the CPU);
+#: softmin: softmax(−x), the input negated as it is read.
+FORWARD_KINDS = ("softmax", "log_softmax", "softmin")
+#: Their backward passes from y: y ⊙ (g − Σ g·y), g − e^y·Σ g, −y ⊙ (g − Σ g·y).
+VJP_KINDS = ("softmax_vjp", "log_softmax_vjp", "softmin_vjp")
+
+
+@register_jitable
+def _log_term(z):
+    """e^z in float64, the log_softmax summand."""
+    return vmath.exp(numba.float64(z))
+
+
+def _vjp_parts(kind: str):
+    """(term, result) of a row-wise backward ``kind``: the row sum adds term(g, y) (float64)
+    and each element becomes result(g, y, total)."""
+    if kind == "log_softmax_vjp":
+        @cuda.jit(device=True)
+        def term(g, y):
+            return numba.float64(g)
+
+        @cuda.jit(device=True)
+        def result(g, y, total):
+            return g - vmath.exp(numba.float64(y)) * total
+    else:
+        sign = -1 if kind == "softmin_vjp" else 1
+
+        @cuda.jit(device=True)
+        def term(g, y):
+            return numba.float64(g * y)
+
+        @cuda.jit(device=True)
+        def result(g, y, total):
+            return sign * (y * (g - total))
+
+    return term, result
+
+
+def _forward_flags(kind: str) -> tuple[bool, bool]:
+    """(negate the input, log output) of a row-wise forward ``kind``."""
+    if kind not in FORWARD_KINDS:
+        raise ValueError(f"unknown row-wise function {kind!r}")
+    return kind == "softmin", kind == "log_softmax"
+
+
+def softmax_cached_kernel(dtype, k: int, group: int, rows_per_block: int, kind: str = "softmax"):
+    """``kind`` (softmax, log_softmax or softmin) of the rows of a 2-D array (rows, n ≤ k·group):
+    ``group`` threads per row, ``rows_per_block`` rows per block, k elements per thread held
+    in registers. The sum is accumulated in float64, as on the CPU."""
     item = numba.from_dtype(dtype)
+    negate, log = _forward_flags(kind)
     group_max, group_sum, block, warps_per_block = _group_reducers(group, rows_per_block)
 
     @cuda.jit
@@ -303,7 +352,10 @@ def softmax_cached_kernel(dtype, k: int, group: int, rows_per_block: int):
             valid = r < rows
             for j in range(k):
                 i = lane + j * group
-                v[j] = x[r, i] if valid and i < n else item(-math.inf)
+                if valid and i < n:
+                    v[j] = -x[r, i] if negate else x[r, i]
+                else:
+                    v[j] = item(-math.inf)
             m = v[0]
             for j in range(1, k):
                 m = _nanmax(m, v[j])
@@ -311,24 +363,37 @@ def softmax_cached_kernel(dtype, k: int, group: int, rows_per_block: int):
             total = 0.0
             for j in range(k):
                 if valid and lane + j * group < n:
-                    e = vmath.exp(v[j] - m)
-                    v[j] = e
-                    total += numba.float64(e)
+                    if log:
+                        z = v[j] - m
+                        v[j] = z
+                        total += _log_term(z)
+                    else:
+                        e = vmath.exp(v[j] - m)
+                        v[j] = e
+                        total += numba.float64(e)
             total = group_sum(total, scratch, warp_values)
             if valid:
-                scale = 1.0 / total
-                for j in range(k):
-                    i = lane + j * group
-                    if i < n:
-                        out[r, i] = v[j] * scale
+                if log:
+                    log_total = vmath.log(total)
+                    for j in range(k):
+                        i = lane + j * group
+                        if i < n:
+                            out[r, i] = numba.float64(v[j]) - log_total
+                else:
+                    scale = 1.0 / total
+                    for j in range(k):
+                        i = lane + j * group
+                        if i < n:
+                            out[r, i] = v[j] * scale
 
     return kernel
 
 
-def softmax_online_kernel(dtype, group: int):
-    """Softmax of long rows: one block of ``group`` threads per row, an online (max, sum)
+def softmax_online_kernel(dtype, group: int, kind: str = "softmax"):
+    """``kind`` of long rows: one block of ``group`` threads per row, an online (max, sum)
     pass and a write pass (two reads of x, one write)."""
     item = numba.from_dtype(dtype)
+    negate, log = _forward_flags(kind)
     group_max, group_sum, block, warps_per_block = _group_reducers(group, 1)
 
     @cuda.jit
@@ -341,21 +406,27 @@ def softmax_online_kernel(dtype, group: int):
             m = item(-math.inf)
             d = 0.0
             for i in range(lane, n, group):
-                m, d = _online_add(m, d, x[r, i])
+                m, d = _online_add(m, d, -x[r, i] if negate else x[r, i])
             row_max = group_max(m, scratch, warp_values)
             d = d * vmath.exp(m - row_max) if m > -math.inf else 0.0
             total = _online_total(row_max, group_sum(d, scratch, warp_values))
-            scale = 1.0 / total
-            for i in range(lane, n, group):
-                out[r, i] = vmath.exp(x[r, i] - row_max) * scale
+            if log:
+                log_total = vmath.log(total)
+                for i in range(lane, n, group):
+                    out[r, i] = numba.float64(x[r, i] - row_max) - log_total
+            else:
+                scale = 1.0 / total
+                for i in range(lane, n, group):
+                    out[r, i] = vmath.exp((-x[r, i] if negate else x[r, i]) - row_max) * scale
 
     return kernel
 
 
-def softmax_columns_kernel(dtype):
-    """Softmax along axis 1 of a 3-D array (outer, n, inner), one thread per (outer, inner)
+def softmax_columns_kernel(dtype, kind: str = "softmax"):
+    """``kind`` along axis 1 of a 3-D array (outer, n, inner), one thread per (outer, inner)
     line: consecutive threads read consecutive memory when the inner stride is the item."""
     item = numba.from_dtype(dtype)
+    negate, log = _forward_flags(kind)
 
     @cuda.jit
     def kernel(x, out):
@@ -366,17 +437,25 @@ def softmax_columns_kernel(dtype):
             m = item(-math.inf)
             d = 0.0
             for i in range(n):
-                m, d = _online_add(m, d, x[o, i, q])
-            scale = 1.0 / _online_total(m, d)
-            for i in range(n):
-                out[o, i, q] = vmath.exp(x[o, i, q] - m) * scale
+                m, d = _online_add(m, d, -x[o, i, q] if negate else x[o, i, q])
+            total = _online_total(m, d)
+            if log:
+                log_total = vmath.log(total)
+                for i in range(n):
+                    out[o, i, q] = numba.float64(x[o, i, q] - m) - log_total
+            else:
+                scale = 1.0 / total
+                for i in range(n):
+                    out[o, i, q] = vmath.exp((-x[o, i, q] if negate else x[o, i, q]) - m) * scale
 
     return kernel
 
 
-def softmax_vjp_cached_kernel(dtype, k: int, group: int, rows_per_block: int):
-    """dL/dx = y ⊙ (g − Σ g·y) along the rows of 2-D arrays, g and y held in registers."""
+def softmax_vjp_cached_kernel(dtype, k: int, group: int, rows_per_block: int, kind: str = "softmax_vjp"):
+    """The backward ``kind`` (softmax_vjp, log_softmax_vjp, softmin_vjp) along the rows of 2-D
+    arrays, g and y held in registers."""
     item = numba.from_dtype(dtype)
+    term, result = _vjp_parts(kind)
     _, group_sum, block, warps_per_block = _group_reducers(group, rows_per_block)
 
     @cuda.jit
@@ -397,19 +476,20 @@ def softmax_vjp_cached_kernel(dtype, k: int, group: int, rows_per_block: int):
                 if valid and i < n:
                     gv[j] = g[r, i]
                     yv[j] = y[r, i]
-                    total += numba.float64(gv[j] * yv[j])
+                    total += term(gv[j], yv[j])
             total = group_sum(total, scratch, warp_values)
             if valid:
                 for j in range(k):
                     i = lane + j * group
                     if i < n:
-                        out[r, i] = yv[j] * (gv[j] - total)
+                        out[r, i] = result(gv[j], yv[j], total)
 
     return kernel
 
 
-def softmax_vjp_online_kernel(group: int):
-    """Softmax backward for long rows: one block per row, a sum pass and a write pass."""
+def softmax_vjp_online_kernel(group: int, kind: str = "softmax_vjp"):
+    """The backward ``kind`` for long rows: one block per row, a sum pass and a write pass."""
+    term, result = _vjp_parts(kind)
     _, group_sum, block, warps_per_block = _group_reducers(group, 1)
 
     @cuda.jit
@@ -421,16 +501,17 @@ def softmax_vjp_online_kernel(group: int):
         for r in range(cuda.blockIdx.x, rows, cuda.gridDim.x):
             total = 0.0
             for i in range(lane, n, group):
-                total += numba.float64(g[r, i] * y[r, i])
+                total += term(g[r, i], y[r, i])
             total = group_sum(total, scratch, warp_values)
             for i in range(lane, n, group):
-                out[r, i] = y[r, i] * (g[r, i] - total)
+                out[r, i] = result(g[r, i], y[r, i], total)
 
     return kernel
 
 
-def softmax_vjp_columns_kernel():
-    """Softmax backward along axis 1 of 3-D arrays (outer, n, inner), one thread per line."""
+def softmax_vjp_columns_kernel(kind: str = "softmax_vjp"):
+    """The backward ``kind`` along axis 1 of 3-D arrays (outer, n, inner), one thread per line."""
+    term, result = _vjp_parts(kind)
 
     @cuda.jit
     def kernel(g, y, out):
@@ -440,8 +521,8 @@ def softmax_vjp_columns_kernel():
             q = t % inner
             total = 0.0
             for i in range(n):
-                total += numba.float64(g[o, i, q] * y[o, i, q])
+                total += term(g[o, i, q], y[o, i, q])
             for i in range(n):
-                out[o, i, q] = y[o, i, q] * (g[o, i, q] - total)
+                out[o, i, q] = result(g[o, i, q], y[o, i, q], total)
 
     return kernel

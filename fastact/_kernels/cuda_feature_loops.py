@@ -1,0 +1,196 @@
+"""numba.cuda kernels with one value per feature (channel): the fused neuron v = f(u − θ) and
+PReLU, built around the scalar formulas of :mod:`fastact._kernels.scalar` as device functions.
+
+The operands are 1-D C-contiguous views of an (outer, C, inner) array: element i belongs to
+feature (i // inner) % C. The reductions over every axis but the feature axis (dθ of the
+neuron, the slopes' gradient of PReLU) are cut into fixed pieces by :func:`pieces`, one thread
+per piece, each summing its elements in float64 with Neumaier compensation into its own slot
+of a partial array; the caller adds the slots of each feature exactly (``math.fsum``). The
+pieces depend only on the shape, not on the grid or the device, so the results repeat bit for
+bit.
+"""
+
+from __future__ import annotations
+
+import numba
+from numba import cuda
+from numba.extending import register_jitable
+
+from fastact._kernels.cuda_loops import WARP, _identity
+from fastact._kernels.exact import two_product
+
+#: Elements one thread of a reduction sums (about).
+PER_THREAD = 128
+
+
+def pieces(outer: int, features: int, inner: int) -> tuple[int, int, int, int]:
+    """The reduction pieces of an (outer, features, inner) array: (lanes, segment, rows, slots).
+
+    Per feature, the (outer, inner) plane is cut into blocks of ``rows`` outer indices by
+    segments of ``segment`` inner indices; ``lanes`` threads share each block, lane l taking
+    the inner indices l, l + lanes, ... of the segment (so that neighbouring threads read
+    neighbouring memory). ``slots`` = pieces per feature = rows of the partial array.
+    """
+    lanes = max(1, min(inner, WARP))
+    segment = max(1, min(inner, lanes * PER_THREAD))
+    rows = max(1, lanes * PER_THREAD // segment)
+    slots = -(-outer // rows) * -(-inner // segment) * lanes
+    return lanes, segment, rows, slots
+
+
+@register_jitable
+def _compensated_add(total, compensation, v):
+    """Neumaier's step: (total + v, the running compensation of the rounding errors)."""
+    t = total + v
+    compensation += (total - t) + v if abs(total) >= abs(v) else (v - t) + total
+    return t, compensation
+
+
+@register_jitable
+def _piece(index, lanes, segment, rows, features, inner):
+    """(feature, lane, first outer index, first inner index of the segment, slot) of a piece."""
+    lane = index % lanes
+    rest = index // lanes
+    c = rest % features
+    rest //= features
+    segments = (inner + segment - 1) // segment
+    s = rest % segments
+    block = rest // segments
+    return c, lane, block * rows, s * segment, (block * segments + s) * lanes + lane
+
+
+# --- the fused neuron -----------------------------------------------------------------------
+
+
+def bias_map_kernel(f):
+    """out[i] = f(u[i] − θ[c], p) over 1-D contiguous arrays, c = (i // inner) % features."""
+
+    @cuda.jit
+    def kernel(u, theta, out, p, features, inner):
+        for i in range(cuda.grid(1), u.size, cuda.gridsize(1)):
+            out[i] = f(u[i] - theta[(i // inner) % features], p)
+
+    return kernel
+
+
+def _bias_vjp_kernel(term):
+    """du[i] = term(g[i], a[i], θ[c], p) and partial[slot, c] = −Σ du over each piece."""
+
+    @cuda.jit
+    def kernel(g, a, theta, du, p, outer, features, inner, lanes, segment, rows, partial):
+        for index in range(cuda.grid(1), partial.shape[0] * features, cuda.gridsize(1)):
+            c, lane, first, start, slot = _piece(index, lanes, segment, rows, features, inner)
+            t = theta[c]
+            total = 0.0
+            compensation = 0.0
+            for o in range(first, min(first + rows, outer)):
+                base = (o * features + c) * inner
+                for i in range(base + start + lane, base + min(start + segment, inner), lanes):
+                    d = term(g[i], a[i], t, p)
+                    du[i] = d
+                    total, compensation = _compensated_add(total, compensation, numba.float64(d))
+            partial[slot, c] = -(total + compensation)
+
+    return kernel
+
+
+def bias_vjp_kernel(f):
+    """du = f(g, u − θ[c], p) (``f``: a ``NAME_vjp``) with the pieces' sums of −du."""
+
+    @cuda.jit(device=True)
+    def term(g, u, t, p):
+        return f(g, u - t, p)
+
+    return _bias_vjp_kernel(term)
+
+
+def bias_vjp_from_y_kernel(f):
+    """du = f(g, y, p) (``f``: a ``NAME_vjp_from_y``) with the pieces' sums of −du."""
+
+    @cuda.jit(device=True)
+    def term(g, y, t, p):
+        return f(g, y, p)
+
+    return _bias_vjp_kernel(term)
+
+
+# --- PReLU ------------------------------------------------------------------------------------
+
+
+def channel_map_kernel(f):
+    """out[i] = f(x[i], w[c]) over 1-D contiguous arrays, c = (i // inner) % w.size."""
+
+    @cuda.jit
+    def kernel(x, w, inner, out):
+        channels = w.size
+        for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+            out[i] = f(x[i], w[(i // inner) % channels])
+
+    return kernel
+
+
+def channel_vjp_kernel(f):
+    """out[i] = f(g[i], x[i], w[c]) over 1-D contiguous arrays."""
+
+    @cuda.jit
+    def kernel(g, x, w, inner, out):
+        channels = w.size
+        for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+            out[i] = f(g[i], x[i], w[(i // inner) % channels])
+
+    return kernel
+
+
+def channel_weight_grad_kernel(f):
+    """partial[slot, c] = Σ over each piece of f(g, x, w[c]) (``f``: ``prelu_weight_vjp``, g·x
+    or 0), in float64 with the products' rounding errors (``two_product``) compensated too."""
+
+    @cuda.jit
+    def kernel(g, x, w, outer, inner, lanes, segment, rows, partial):
+        channels = w.size
+        for index in range(cuda.grid(1), partial.shape[0] * channels, cuda.gridsize(1)):
+            c, lane, first, start, slot = _piece(index, lanes, segment, rows, channels, inner)
+            wc = numba.float64(w[c])
+            total = 0.0
+            compensation = 0.0
+            for o in range(first, min(first + rows, outer)):
+                base = (o * channels + c) * inner
+                for i in range(base + start + lane, base + min(start + segment, inner), lanes):
+                    gi = numba.float64(g[i])
+                    xi = numba.float64(x[i])
+                    v = f(gi, xi, wc)
+                    total, compensation = _compensated_add(total, compensation, v)
+                    if v != 0:
+                        compensation += two_product(gi, xi)[1]
+            partial[slot, c] = total + compensation
+
+    return kernel
+
+
+
+def bias_input_kernel():
+    """out[i] = u[i] − θ[c]: the activation's input, for the parameter gradients."""
+    return bias_map_kernel(_identity)
+
+
+#: Rows of a partial array that one thread of :func:`column_sums_kernel` adds.
+COLUMN_CHUNK = 256
+
+
+def column_sums_kernel():
+    """reduced[b, c] = Σ partial[b·chunk : (b+1)·chunk, c], Neumaier-compensated, one thread
+    per (b, c): a fixed order, so that the host adds far fewer numbers exactly."""
+
+    @cuda.jit
+    def kernel(partial, reduced, chunk):
+        rows, columns = partial.shape
+        for index in range(cuda.grid(1), reduced.size, cuda.gridsize(1)):
+            c = index % columns
+            b = index // columns
+            total = 0.0
+            compensation = 0.0
+            for r in range(b * chunk, min((b + 1) * chunk, rows)):
+                total, compensation = _compensated_add(total, compensation, partial[r, c])
+            reduced[b, c] = total + compensation
+
+    return kernel
