@@ -18,6 +18,8 @@ one implementation on one case, over the arrays of a :class:`Workspace`.
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -180,7 +182,8 @@ def fastact_backends(selected: list[str] | None = None) -> list[str]:
 
     usable = fastact.backends()
     if selected is None:
-        return [b for b in usable if b not in DEFAULT_EXCLUDED_BACKENDS]
+        simulated = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"  # numba's CUDA simulator: no timings
+        return [b for b in usable if b not in DEFAULT_EXCLUDED_BACKENDS and not (b == "cuda" and simulated)]
     missing = [b for b in selected if b not in usable]
     if missing:
         raise ValueError(f"backends {missing} are not usable here; usable: {usable}")
