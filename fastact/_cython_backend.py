@@ -78,3 +78,10 @@ def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
 def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
     """dL/dx = y ⊙ (g − Σ g·y) along ``axis`` into ``out`` (which may be ``g``)."""
     _cpu_driver.softmax_vjp(_run, g, y, out, axis)
+
+
+def __getattr__(name: str):
+    """The backend functions without C kernels yet (bias_act, prelu, log_softmax, softmin)."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise NotImplementedError(f"the cython backend has no kernels for {name} yet; use backend='numba' or 'auto'")
