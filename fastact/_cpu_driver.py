@@ -3,7 +3,8 @@
 Any layout → flat or row-wise contiguous operands (:mod:`fastact._layout`), the kernel
 parameter tuple, and the deterministic parameter-gradient reduction. Each function takes
 ``run(kind, name, size, *args)``, the backend's way of running its loop ``kind`` ("forward",
-"derivative", "vjp", "vjp_from_y", "param_vjp", "softmax", "softmax_vjp") of activation
+"derivative", "vjp", "vjp_from_y", each also with "_inplace", where the first operand is also
+the output, "param_vjp", "softmax", "softmax_vjp") of activation
 ``name`` over ``size`` elements; the loops' arguments are those of
 :mod:`fastact._kernels.cpu_loops`.
 """
@@ -30,7 +31,10 @@ def elementwise(run: Run, spec: Activation, op: str, arrays: tuple, out: np.ndar
     if out.size == 0:
         return
     flat, flat_out, pending = _layout.flat_operands(arrays, out)
-    run(op, spec.name, out.size, *flat, flat_out, spec.pack(out.dtype, values))
+    if out is arrays[0] and pending is None:  # in place: flat_out and flat[0] are the same memory
+        run(op + "_inplace", spec.name, out.size, *flat, spec.pack(out.dtype, values))
+    else:
+        run(op, spec.name, out.size, *flat, flat_out, spec.pack(out.dtype, values))
     _layout.commit(out, pending)
 
 

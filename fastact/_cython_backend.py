@@ -48,6 +48,8 @@ def _kernel(name: str) -> int:
 
 def _run(kind: str, name: str | None, size: int, *args) -> None:
     threads = _threads_for(size)
+    if kind.endswith("_inplace"):  # the C loops run in place as they are: the first operand is the output
+        kind, args = kind[:-len("_inplace")], (*args[:-1], args[0], args[-1])
     if kind == "forward" or kind == "derivative":
         _kernels.map_elements(_KERNELS.get(name) or _kernel(name), _OPS[kind], *args, threads)
     elif kind == "vjp" or kind == "vjp_from_y":

@@ -57,6 +57,34 @@ def map_loop(f, parallel: bool):
     return _jit(loop, parallel)
 
 
+def map_inplace_loop(f, parallel: bool):
+    """x[i] = f(x[i], p), in place.
+
+    One array, not ``map_loop(x, x)``: LLVM vectorizes a loop over two arrays only after a
+    run-time check that they do not overlap, and identical arrays fail it (the scalar loop runs).
+    """
+    tag = _cache_tag(parallel)
+
+    def loop(x, p):
+        tag  # noqa: B018
+        for i in prange(x.size):
+            x[i] = f(x[i], p)
+
+    return _jit(loop, parallel)
+
+
+def vjp_inplace_loop(f, parallel: bool):
+    """g[i] = f(g[i], x[i], p), in place on g (see :func:`map_inplace_loop`)."""
+    tag = _cache_tag(parallel)
+
+    def loop(g, x, p):
+        tag  # noqa: B018
+        for i in prange(x.size):
+            g[i] = f(g[i], x[i], p)
+
+    return _jit(loop, parallel)
+
+
 def vjp_loop(f, parallel: bool):
     """out[i] = f(g[i], x[i], p)."""
     tag = _cache_tag(parallel)
