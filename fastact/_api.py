@@ -29,9 +29,9 @@ def _forward(spec: Activation, op: str, function: str, x, values: tuple, out, ba
     kernels = resolve(backend)
     x = _validate.as_input(x, "x", function)
     values = spec.validate(values)
-    out = np.empty_like(x) if out is None else _validate.output(out, x, function, {"x": x})
-    kernels.elementwise(spec, op, (x,), out, values)
-    return out
+    if out is not None:
+        _validate.output(out, x, function, {"x": x})
+    return kernels.elementwise(spec, op, (x,), out, values)
 
 
 def _inplace(spec: Activation, function: str, x, values: tuple, backend) -> np.ndarray:
@@ -58,9 +58,9 @@ def _backward(spec: Activation, function: str, grad, x, y, values: tuple, out, b
     values = spec.validate(values)
     if y is not None:
         spec.check_from_y(values)
-    out = _validate.output(out, g, function, {"grad": g, name: a})
-    kernels.elementwise(spec, "vjp" if y is None else "vjp_from_y", (g, a), out, values)
-    return out
+    if out is not None:
+        _validate.output(out, g, function, {"grad": g, name: a})
+    return kernels.elementwise(spec, "vjp" if y is None else "vjp_from_y", (g, a), out, values)
 
 
 def _param_grads(spec: Activation, function: str, grad, x, values: tuple, backend) -> dict:

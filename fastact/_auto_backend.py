@@ -46,8 +46,8 @@ def _other():
     return _fallback
 
 
-def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray, values: tuple) -> None:
-    (_cython if spec.name in _C_KERNELS else _other()).elementwise(spec, op, arrays, out, values)
+def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray | None, values: tuple) -> np.ndarray:
+    return (_cython if spec.name in _C_KERNELS else _other()).elementwise(spec, op, arrays, out, values)
 
 
 def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:

@@ -26,16 +26,21 @@ REDUCTION_BLOCK = 4096
 Run = Callable[..., None]
 
 
-def elementwise(run: Run, spec: Activation, op: str, arrays: tuple, out: np.ndarray, values: tuple) -> None:
-    """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``."""
+def elementwise(run: Run, spec: Activation, op: str, arrays: tuple, out: np.ndarray | None,
+                values: tuple) -> np.ndarray:
+    """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``
+    (None: a new array like the first operand) and return it."""
+    if out is None:
+        out = np.empty_like(arrays[0])
     if out.size == 0:
-        return
+        return out
     flat, flat_out, pending = _layout.flat_operands(arrays, out)
     if out is arrays[0] and pending is None:  # in place: flat_out and flat[0] are the same memory
         run(op + "_inplace", spec.name, out.size, *flat, spec.pack(out.dtype, values))
     else:
         run(op, spec.name, out.size, *flat, flat_out, spec.pack(out.dtype, values))
     _layout.commit(out, pending)
+    return out
 
 
 def param_grads(run: Run, spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:

@@ -170,10 +170,13 @@ def _elementwise_on_device(spec: Activation, op: str, ins: list[Operand], out: O
         _launch_strided(kernel, [*ins, out], p, stream)
 
 
-def elementwise(spec: Activation, op: str, arrays_: tuple, out: np.ndarray, values: tuple) -> None:
-    """Compute ``op`` of ``spec`` on NumPy arrays: copy in, compute on the GPU, copy out."""
+def elementwise(spec: Activation, op: str, arrays_: tuple, out: np.ndarray | None, values: tuple) -> np.ndarray:
+    """Compute ``op`` of ``spec`` on NumPy arrays: copy in, compute on the GPU, copy out (into
+    ``out``, or a new array when it is None) and return the result."""
+    if out is None:
+        out = np.empty_like(arrays_[0])
     if out.size == 0:
-        return
+        return out
     flat, flat_out, pending = _layout.flat_operands(arrays_, out)
     device_out = cuda.device_array(flat_out.shape, flat_out.dtype)
     _launch_flat(_flat_kernel(op, spec.name), [*map(cuda.to_device, flat), device_out],
@@ -181,6 +184,7 @@ def elementwise(spec: Activation, op: str, arrays_: tuple, out: np.ndarray, valu
     device_out.copy_to_host(flat_out)
     if pending is not None:
         np.copyto(out, pending)
+    return out
 
 
 # --- parameter gradients ----------------------------------------------------------------------

@@ -62,9 +62,24 @@ def _run(kind: str, name: str | None, size: int, *args) -> None:
         _kernels.softmax_vjp(*args, threads)
 
 
-def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray, values: tuple) -> None:
-    """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``."""
-    _cpu_driver.elementwise(_run, spec, op, arrays, out, values)
+def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray | None, values: tuple) -> np.ndarray:
+    """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``
+    (None: a new array) and return it.
+
+    Operands contiguous in one memory order (the common case) go to the C loop in one call,
+    whatever their shape; the others through :func:`fastact._cpu_driver.elementwise`.
+    """
+    kernel = _KERNELS.get(spec.name) or _kernel(spec.name)
+    first = arrays[0]
+    p = spec.pack(first.dtype, values)
+    threads = 1 if first.size < _threads.PARALLEL_MIN_SIZE else _threads.get_num_threads()
+    if op == "forward" or op == "derivative":
+        result = _kernels.map_elements(kernel, _OPS[op], first, out, p, threads)
+    else:
+        result = _kernels.vjp_elements(kernel, _OPS[op], first, arrays[1], out, p, threads)
+    if result is not None:
+        return result
+    return _cpu_driver.elementwise(_run, spec, op, arrays, out, values)
 
 
 def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:

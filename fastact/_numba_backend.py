@@ -106,9 +106,10 @@ def _run(kind: str, name: str | None, size: int, *args) -> None:
         _Pool.leave()
 
 
-def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray, values: tuple) -> None:
-    """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``."""
-    _cpu_driver.elementwise(_run, spec, op, arrays, out, values)
+def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray | None, values: tuple) -> np.ndarray:
+    """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``
+    (None: a new array) and return it."""
+    return _cpu_driver.elementwise(_run, spec, op, arrays, out, values)
 
 
 def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:

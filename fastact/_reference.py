@@ -409,13 +409,17 @@ def _wide(*arrays):
     return [np.asarray(a, dtype=np.longdouble) for a in arrays]
 
 
-def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray, values: tuple) -> None:
-    """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``."""
+def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray | None, values: tuple) -> np.ndarray:
+    """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``
+    (None: a new array) and return it."""
+    if out is None:
+        out = np.empty_like(arrays[0])
     formulas = FORMULAS[spec.name]
     params = _params(spec, values, out.dtype)
     with np.errstate(all="ignore"):
         result = getattr(formulas, op)(*_wide(*arrays), **params)
         np.copyto(out, result, casting="unsafe")
+    return out
 
 
 def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:

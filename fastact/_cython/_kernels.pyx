@@ -13,6 +13,9 @@ from cython.parallel cimport prange, threadid
 
 cnp.import_array()
 
+cdef extern from "numpy/arrayobject.h":
+    object PyArray_NewLikeArray(cnp.ndarray prototype, int order, void *descr, int subok)
+
 cdef extern from "loops.h" nogil:
     ctypedef void (*fa_map_f32)(const float *, float *, Py_ssize_t, const float *, int)
     ctypedef void (*fa_map_f64)(const double *, double *, Py_ssize_t, const double *, int)
@@ -209,42 +212,92 @@ cdef void _vjp(const fa_kernel_set *k, int op, const real *g, const real *x, rea
                 k.vjp_f64[op](g + start, x + start, out + start, stop - start, p, np)
 
 
+cdef int _layout_of(object a, int t) except -2:
+    """1 (C order) or 2 (Fortran order) for a contiguous native array of dtype ``t``, 3 for one
+    that is both (at most one dimension longer than 1), 0 when it is not contiguous."""
+    if not cnp.PyArray_Check(a):
+        raise TypeError("expected a numpy array")
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    if cnp.PyArray_TYPE(arr) != t or not cnp.PyArray_ISNOTSWAPPED(arr):
+        raise TypeError("expected native float32 or float64 arrays of one dtype")
+    return cnp.PyArray_IS_C_CONTIGUOUS(arr) | (cnp.PyArray_IS_F_CONTIGUOUS(arr) << 1)
+
+
+cdef object _output_like(object first, tuple inputs, object out):
+    """``out`` (checked), or a new array laid out like ``first``; None when the operands are
+    not all contiguous in one memory order, so that element i of each is at the same offset."""
+    cdef int t = cnp.PyArray_TYPE(<cnp.ndarray>first) if cnp.PyArray_Check(first) else -1
+    if t != cnp.NPY_FLOAT and t != cnp.NPY_DOUBLE:
+        raise TypeError("expected native float32 or float64 arrays")
+    cdef int order = 3
+    cdef int d
+    cdef cnp.ndarray arr
+    for a in inputs:
+        order &= _layout_of(a, t)
+        arr = <cnp.ndarray>a
+        if not cnp.PyArray_SAMESHAPE(arr, <cnp.ndarray>first):
+            raise ValueError("arrays differ in shape")
+    if order == 0:
+        return None
+    if out is None:
+        return PyArray_NewLikeArray(<cnp.ndarray>first, cnp.NPY_KEEPORDER, NULL, 0)
+    if not order & _layout_of(out, t):
+        return None
+    if not cnp.PyArray_SAMESHAPE(<cnp.ndarray>out, <cnp.ndarray>first):
+        raise ValueError("out differs in shape")
+    if not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>out):
+        raise ValueError("out is read-only")
+    return out
+
+
 def map_elements(Py_ssize_t kernel, int op, x, out, tuple p, int threads):
-    """out = f(x) (op 0) or f'(x) (op 1) with kernel set ``kernel`` and parameters ``p``."""
+    """out = f(x) (op 0) or f'(x) (op 1) with kernel set ``kernel`` and parameters ``p``.
+
+    The arrays may have any shape but must be contiguous in the same order (``out`` may be
+    ``x``); ``out`` None allocates it like ``x``. Returns ``out``, or None when the layouts
+    do not allow one pass over flat memory (nothing is written then).
+    """
     cdef const fa_kernel_set *k = _kernel_set(kernel)
-    cdef int t = _common_dtype((x,), out, 1)
-    cdef _Params params = _Params(p)
-    cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>out)
     if not 0 <= op <= 1:
         raise ValueError(f"map: op must be 0 or 1, got {op}")
+    out = _output_like(x, (x,), out)
+    if out is None:
+        return None
+    cdef _Params params = _Params(p)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>out)
     cdef void *px = _data(x)
     cdef void *pout = _data(out)
-    if t == cnp.NPY_FLOAT:
+    if cnp.PyArray_TYPE(<cnp.ndarray>out) == cnp.NPY_FLOAT:
         with nogil:
             _map(k, op, <const float *>px, <float *>pout, n, params.f32, params.n, threads)
     else:
         with nogil:
             _map(k, op, <const double *>px, <double *>pout, n, params.f64, params.n, threads)
+    return out
 
 
 def vjp_elements(Py_ssize_t kernel, int op, g, x, out, tuple p, int threads):
-    """out = g·f'(x) (op 0), or g·f'(x) from y = f(x) passed as ``x`` (op 1)."""
+    """out = g·f'(x) (op 0), or g·f'(x) from y = f(x) passed as ``x`` (op 1); layouts and the
+    result as for :func:`map_elements` (``out`` may be ``g``; None allocates it like ``g``)."""
     cdef const fa_kernel_set *k = _kernel_set(kernel)
-    cdef int t = _common_dtype((g, x), out, 1)
-    cdef _Params params = _Params(p)
-    cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>out)
     if not 0 <= op <= 1 or k.vjp_f64[op] == NULL:
         raise ValueError(f"vjp: kernel set {k.name.decode()} has no op {op}")
+    out = _output_like(g, (g, x), out)
+    if out is None:
+        return None
+    cdef _Params params = _Params(p)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>out)
     cdef void *pg = _data(g)
     cdef void *px = _data(x)
     cdef void *pout = _data(out)
-    if t == cnp.NPY_FLOAT:
+    if cnp.PyArray_TYPE(<cnp.ndarray>out) == cnp.NPY_FLOAT:
         with nogil:
             _vjp(k, op, <const float *>pg, <const float *>px, <float *>pout, n, params.f32, params.n, threads)
     else:
         with nogil:
             _vjp(k, op, <const double *>pg, <const double *>px, <double *>pout, n, params.f64, params.n,
                  threads)
+    return out
 
 
 # --- parameter-gradient block sums ----------------------------------------------------------
