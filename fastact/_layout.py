@@ -46,10 +46,13 @@ def rows(a: np.ndarray, axis: int) -> np.ndarray:
     return np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
 
 
-def row_output(out: np.ndarray, axis: int):
-    """Like :func:`flat_operands` for ``out`` of a row-wise (softmax) loop: (rows, pending)."""
+def row_output(out: np.ndarray, axis: int, fresh: bool = False):
+    """Like :func:`flat_operands` for ``out`` of a row-wise (softmax) loop: (rows, pending).
+
+    ``fresh``: always write into a new ``pending`` array (when ``out`` is an input the loop
+    still reads)."""
     moved = np.moveaxis(out.reshape(out.shape or (1,)), axis, -1)
-    if moved.flags.c_contiguous:
+    if moved.flags.c_contiguous and not fresh:
         return moved.reshape(-1, moved.shape[-1]), None
     pending = np.empty(moved.shape, out.dtype)
     return pending.reshape(-1, moved.shape[-1]), pending

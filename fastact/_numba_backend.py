@@ -18,7 +18,7 @@ import numpy as np
 
 from fastact import _cpu_driver, _layout, _threads
 from fastact._catalog import Activation
-from fastact._kernels import bias_loops, channel_loops, cpu_loops, scalar
+from fastact._kernels import bias_loops, channel_loops, cpu_loops, scalar, softmax_rows
 
 #: kind of loop → (factory, the scalar formula it is built around: ``scalar.NAME_<suffix>``)
 _FACTORIES = {
@@ -36,6 +36,13 @@ _FACTORIES = {
     "bias_param_vjp": (bias_loops.bias_param_sums_loop, "param_vjp"),
 }
 
+#: row-wise kind → (factory, the row formula of :mod:`fastact._kernels.softmax_rows`)
+_ROW_FACTORIES = {
+    **{kind: (cpu_loops.row_loop, getattr(softmax_rows, kind)) for kind in ("softmax", "softmin", "log_softmax")},
+    **{kind: (cpu_loops.row_vjp_loop, getattr(softmax_rows, kind))
+       for kind in ("softmax_vjp", "softmin_vjp", "log_softmax_vjp")},
+}
+
 _loops: dict = {}
 _build_lock = threading.Lock()
 
@@ -48,7 +55,10 @@ def _loop(kind: str, name: str | None, parallel: bool):
         with _build_lock:
             loop = _loops.get(key)
             if loop is None:
-                if name is None:
+                if kind in _ROW_FACTORIES:
+                    factory, transform = _ROW_FACTORIES[kind]
+                    loop = factory(transform, parallel)
+                elif name is None:
                     factory = getattr(cpu_loops, f"{kind}_loop", None) or getattr(channel_loops, f"{kind}_loop")
                     loop = factory(parallel)
                 else:
@@ -138,7 +148,8 @@ def _row_wise(kind: str, arrays: tuple, out: np.ndarray, axis: int, columns: str
         _run(columns, None, out.size, *slabs)
         return
     src = [_layout.rows(a, axis) for a in arrays]
-    dst, pending = _layout.row_output(out, axis)
+    # the row loops work in place on out, after copying the first input into it
+    dst, pending = _layout.row_output(out, axis, fresh=any(out is a for a in arrays[1:]))
     _run(kind, None, out.size, *src, dst)
     _layout.commit_rows(out, axis, pending)
 

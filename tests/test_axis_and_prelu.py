@@ -30,6 +30,24 @@ def test_axis_functions_match_reference(name, axis, backend, dtype):
     assert_close(inplace, y, ulps=0)
 
 
+@pytest.mark.parametrize("name", ["softmax"] + AXIS_FUNCTIONS)
+def test_row_functions_in_place_and_into_their_inputs(name, backend):
+    """Forward in place, and backward into ``out`` = the incoming gradient or = y, give the
+    values of a separate output (the row loops copy or stage a row where they must)."""
+    x, g = data(np.float64, (40, 300)), data(np.float64, (40, 300), seed=1)
+    forward, backward = getattr(fastact, name), getattr(fastact, name + "_backward")
+    y = forward(x, backend=backend)
+    inplace = x.copy()
+    assert getattr(fastact, name + "_")(inplace, backend=backend) is inplace
+    np.testing.assert_array_equal(inplace, y)
+    want = backward(g, y, backend=backend)
+    into_g, into_y = g.copy(), y.copy()
+    assert backward(into_g, y, out=into_g, backend=backend) is into_g
+    assert backward(g, into_y, out=into_y, backend=backend) is into_y
+    np.testing.assert_array_equal(into_g, want)
+    np.testing.assert_array_equal(into_y, want)
+
+
 @pytest.mark.parametrize("name", AXIS_FUNCTIONS)
 def test_axis_backward_is_the_jacobian_product(name):
     x = data(np.float64, (4, 6))

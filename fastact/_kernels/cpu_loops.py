@@ -126,52 +126,6 @@ def param_sums_loop(f, parallel: bool):
     return _jit(loop, parallel)
 
 
-def softmax_loop(parallel: bool):
-    """Softmax of each row of a C-contiguous 2-D array: y = e^(x − m) / Σ e^(x − m).
-
-    The maximum propagates NaN; a row holding +inf gives inf − inf = NaN, hence a NaN row,
-    as PyTorch. x − m carries its rounding error into the exponential (as
-    :mod:`fastact._kernels.exact` explains). Four passes over the row, each vectorized
-    (:mod:`fastact._kernels.rows`); a row that fits in cache is read from and written to memory
-    once.
-    """
-    tag = _cache_tag(parallel)
-
-    def loop(x, out):
-        tag  # noqa: B018
-        n = x.shape[1]
-        if n == 0:
-            return
-        for r in prange(x.shape[0]):
-            row = x[r]
-            y = out[r]
-            m = rows.row_max(row)
-            for i in range(n):
-                z, dz = two_sum(row[i], -m)
-                e = vmath.exp(z)
-                y[i] = e + e * dz
-            total = rows.row_sum(y, None)
-            for i in range(n):
-                y[i] = y[i] / total
-
-    return _jit(loop, parallel)
-
-
-def softmax_vjp_loop(parallel: bool):
-    """Row-wise dL/dx = y ⊙ (g − Σ g·y), the sum in float64 (:func:`rows.row_sum`)."""
-    tag = _cache_tag(parallel)
-
-    def loop(g, y, out):
-        tag  # noqa: B018
-        n = y.shape[1]
-        for r in prange(y.shape[0]):
-            total = rows.row_sum(g[r], y[r])
-            for i in range(n):
-                out[r, i] = y[r, i] * (g[r, i] - total)
-
-    return _jit(loop, parallel)
-
-
 #: Columns per task of the column-wise softmax loops: tasks are (outer index, column chunk).
 COLUMN_CHUNK = 256
 
@@ -219,32 +173,6 @@ def softmax_columns_loop(parallel: bool):
     return _jit(loop, parallel)
 
 
-def log_softmax_loop(parallel: bool):
-    """Row-wise y = x − m − log Σ e^(x − m), m = the row maximum (sum in float64).
-
-    A row holding +inf is NaN (inf − inf), −inf entries give −inf, as PyTorch.
-    """
-    tag = _cache_tag(parallel)
-
-    def loop(x, out):
-        tag  # noqa: B018
-        n = x.shape[1]
-        for r in prange(x.shape[0]):
-            row = x[r]
-            m = row[0]
-            for i in range(1, n):
-                v = row[i]
-                m = v if (v > m or v != v) else m
-            total = 0.0
-            for i in range(n):
-                total += vmath.exp(np.float64(row[i] - m))
-            log_total = vmath.log(total)
-            for i in range(n):
-                out[r, i] = np.float64(row[i] - m) - log_total
-
-    return _jit(loop, parallel)
-
-
 def softmax_columns_vjp_loop(parallel: bool):
     """softmax_vjp along the middle axis of C-contiguous (outer, n, inner) arrays."""
     tag = _cache_tag(parallel)
@@ -275,64 +203,54 @@ def softmax_columns_vjp_loop(parallel: bool):
     return _jit(loop, parallel)
 
 
-def log_softmax_vjp_loop(parallel: bool):
-    """Row-wise dL/dx = g − e^y·Σ g, from the output y (sum in float64)."""
-    tag = _cache_tag(parallel)
-
-    def loop(g, y, out):
-        tag  # noqa: B018
-        n = y.shape[1]
-        for r in prange(y.shape[0]):
-            total = 0.0
-            for i in range(n):
-                total += g[r, i]
-            for i in range(n):
-                out[r, i] = g[r, i] - vmath.exp(np.float64(y[r, i])) * total
-
-    return _jit(loop, parallel)
+#: Row loops run in at most this many tasks of consecutive rows, each with its own work row.
+ROW_TASKS = 64
 
 
-def softmin_loop(parallel: bool):
-    """Row-wise softmin y = e^(m − x)/Σ e^(m − x), m = the row minimum (sum in float64).
+def row_loop(transform, parallel: bool):
+    """out[r] = transform(x[r]) for each row of C-contiguous 2-D arrays; ``out`` may be ``x``.
 
-    A row holding −inf is NaN (inf − inf), as PyTorch's softmax(−x).
+    ``transform(y, w)`` (:mod:`fastact._kernels.softmax_rows`) works in place on the output
+    row, which takes a copy of the input row first when ``out`` is not ``x`` (in cache for
+    rows that fit); ``w`` is a float64 work row per task.
     """
     tag = _cache_tag(parallel)
 
     def loop(x, out):
         tag  # noqa: B018
-        n = x.shape[1]
-        for r in prange(x.shape[0]):
-            row = x[r]
-            y = out[r]
-            m = row[0]
-            for i in range(1, n):
-                v = row[i]
-                m = v if (v < m or v != v) else m
-            total = 0.0
-            for i in range(n):
-                e = vmath.exp(m - row[i])
-                y[i] = e
-                total += e
-            scale = 1.0 / total
-            for i in range(n):
-                y[i] = y[i] * scale
+        copy = x.ctypes.data != out.ctypes.data
+        count, n = x.shape
+        tasks = min(count, ROW_TASKS)
+        for task in prange(tasks):
+            w = np.empty(n)
+            for r in range(task * count // tasks, (task + 1) * count // tasks):
+                y = out[r]
+                if copy:
+                    for i in range(n):
+                        y[i] = x[r, i]
+                transform(y, w)
 
     return _jit(loop, parallel)
 
 
-def softmin_vjp_loop(parallel: bool):
-    """Row-wise dL/dx = −y ⊙ (g − Σ g·y), the sum accumulated in float64."""
+def row_vjp_loop(transform, parallel: bool):
+    """out[r] = transform(g[r], y[r]) row by row; ``out`` may be ``g`` (then ``transform`` reads a
+    float64 copy of the row, exact), but not ``y``."""
     tag = _cache_tag(parallel)
 
     def loop(g, y, out):
         tag  # noqa: B018
-        n = y.shape[1]
-        for r in prange(y.shape[0]):
-            total = 0.0
-            for i in range(n):
-                total += g[r, i] * y[r, i]
-            for i in range(n):
-                out[r, i] = -y[r, i] * (g[r, i] - total)
+        in_place = g.ctypes.data == out.ctypes.data
+        count, n = y.shape
+        tasks = min(count, ROW_TASKS)
+        for task in prange(tasks):
+            w = np.empty(n)
+            for r in range(task * count // tasks, (task + 1) * count // tasks):
+                if in_place:
+                    for i in range(n):
+                        w[i] = g[r, i]
+                    transform(w, y[r], out[r])
+                else:
+                    transform(g[r], y[r], out[r])
 
     return _jit(loop, parallel)
