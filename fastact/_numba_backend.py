@@ -30,6 +30,10 @@ _FACTORIES = {
     "derivative_inplace": (cpu_loops.map_inplace_loop, "derivative"),
     "vjp_inplace": (cpu_loops.vjp_inplace_loop, "vjp"),
     "vjp_from_y_inplace": (cpu_loops.vjp_inplace_loop, "vjp_from_y"),
+    "forward_stream": (cpu_loops.map_stream_loop, "forward"),
+    "derivative_stream": (cpu_loops.map_stream_loop, "derivative"),
+    "vjp_stream": (cpu_loops.vjp_stream_loop, "vjp"),
+    "vjp_from_y_stream": (cpu_loops.vjp_stream_loop, "vjp_from_y"),
     "param_vjp": (cpu_loops.param_sums_loop, "param_vjp"),
     "bias_forward": (bias_loops.bias_map_loop, "forward"),
     "bias_vjp": (bias_loops.bias_vjp_loop, "vjp"),
@@ -106,10 +110,18 @@ class _Pool:
             cls.started = True
 
 
+#: Out-of-place element-wise passes over at least this many bytes (inputs and output: more than
+#: the 32 MiB L3 of the machines measured) write their output with streaming stores.
+STREAM_MIN_BYTES = 32 << 20
+_STREAMED = frozenset(("forward", "derivative", "vjp", "vjp_from_y"))
+
+
 def _run(kind: str, name: str | None, size: int, *args) -> None:
     if size < _threads.PARALLEL_MIN_SIZE or not _threads.use_parallel(size) or not _Pool.enter():
         (_loops.get((kind, name, False)) or _loop(kind, name, False))(*args)
         return
+    if kind in _STREAMED and size * args[0].itemsize * (len(args) - 1) >= STREAM_MIN_BYTES:
+        kind += "_stream"
     try:
         _loop(kind, name, True)(*args)
     finally:

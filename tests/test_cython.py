@@ -151,21 +151,3 @@ def test_auto_uses_cython_for_activations_with_c_kernels_and_numba_otherwise(mon
     fastact.relu(np.ones(3), backend="auto")
     assert calls == ["cython", "other"]
 
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
-def test_streaming_stores_for_outputs_larger_than_the_cache(dtype):
-    """Past 32 MiB of operands the C loops write ``out`` with streaming stores, through a buffer:
-    the same values as small calls, at every alignment of ``out``, and every element written."""
-    n = (40 << 20) // (2 * np.dtype(dtype).itemsize) + 3
-    x = np.random.default_rng(0).normal(0, 3, n).astype(dtype)
-    g = x[::-1].copy()
-    pieces = range(0, n, 1 << 18)  # small calls: ordinary stores
-    for shift in (0, 1):
-        out = np.full(n + shift, np.nan, dtype)[shift:]  # also 4 or 8 bytes off 16-byte alignment
-        fastact.sigmoid(x, out=out, backend="cython")
-        np.testing.assert_array_equal(out, np.concatenate([fastact.sigmoid(x[i:i + (1 << 18)], backend="cython")
-                                                           for i in pieces]))
-        out[:] = np.nan
-        fastact.elu_backward(g, x, out=out, backend="cython")
-        np.testing.assert_array_equal(out, np.concatenate([fastact.elu_backward(g[i:i + (1 << 18)], x[i:i + (1 << 18)],
-                                                                                backend="cython") for i in pieces]))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import fastact
-from conftest import BACKWARD, CANCELLING, CASES, DERIVATIVE_ZEROS, assert_close, c_kernels, case_id, fn, from_y_ok
+from conftest import BACKWARD, DTYPES, CANCELLING, CASES, DERIVATIVE_ZEROS, assert_close, c_kernels, case_id, fn, from_y_ok
 
 
 def random_input(dtype, shape=(257,), seed=0):
@@ -108,3 +108,28 @@ def test_outputs_keep_dtype_and_do_not_modify_input(backend, dtype):
             assert fn(name + suffix)(x, **params, backend=backend).dtype == dtype
         assert fn(name + "_backward")(x, x, **params, backend=backend).dtype == dtype
     np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("backend_name", ["numba", "cython"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_streaming_stores_for_outputs_larger_than_the_cache(backend_name, dtype):
+    """Past 32 MiB of operands the CPU loops write ``out`` with streaming stores, through a
+    buffer: the same values as small calls, at two alignments of ``out``, every element written."""
+    if backend_name not in fastact.backends():
+        pytest.skip(f"{backend_name} is not usable here")
+    n = (40 << 20) // (2 * np.dtype(dtype).itemsize) + 3
+    x = np.random.default_rng(0).normal(0, 3, n).astype(dtype)
+    g = x[::-1].copy()
+    piece = 1 << 14  # small calls: serial loops, ordinary stores
+
+    def in_pieces(function, *arrays):
+        return np.concatenate([function(*(a[i:i + piece] for a in arrays), backend=backend_name)
+                               for i in range(0, n, piece)])
+
+    for shift in (0, 1):
+        out = np.full(n + shift, np.nan, dtype)[shift:]  # also 4 or 8 bytes off 16-byte alignment
+        fastact.sigmoid(x, out=out, backend=backend_name)
+        np.testing.assert_array_equal(out, in_pieces(fastact.sigmoid, x))
+        out[:] = np.nan
+        fastact.elu_backward(g, x, out=out, backend=backend_name)
+        np.testing.assert_array_equal(out, in_pieces(fastact.elu_backward, g, x))

@@ -19,9 +19,10 @@ import pathlib
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import register_jitable
 
 from fastact import _cpu_driver
-from fastact._kernels import rows, vmath
+from fastact._kernels import rows, stream, vmath
 from fastact._kernels.exact import two_sum
 
 #: Elements per block of a parameter-gradient reduction (see :mod:`fastact._cpu_driver`).
@@ -93,6 +94,51 @@ def vjp_loop(f, parallel: bool):
         tag  # noqa: B018
         for i in prange(x.size):
             out[i] = f(g[i], x[i], p)
+
+    return _jit(loop, parallel)
+
+
+#: Tasks of the streaming loops (consecutive ranges; at least one per thread).
+STREAM_TASKS = 64
+
+
+def map_stream_loop(f, parallel: bool):
+    """out[i] = f(x[i], p), written with streaming stores (:mod:`fastact._kernels.stream`): for
+    outputs that do not fit in cache."""
+    tag = _cache_tag(parallel)
+
+    @register_jitable(forceinline=True)
+    def fill(buffer, inputs, start, count, p):
+        x = inputs[0]
+        for j in range(count):
+            buffer[j] = f(x[start + j], p)
+
+    write = stream.block_writer(fill)
+
+    def loop(x, out, p):
+        tag  # noqa: B018
+        for task in prange(STREAM_TASKS):
+            write((x,), out, p, task * x.size // STREAM_TASKS, (task + 1) * x.size // STREAM_TASKS)
+
+    return _jit(loop, parallel)
+
+
+def vjp_stream_loop(f, parallel: bool):
+    """out[i] = f(g[i], x[i], p), written with streaming stores (see :func:`map_stream_loop`)."""
+    tag = _cache_tag(parallel)
+
+    @register_jitable(forceinline=True)
+    def fill(buffer, inputs, start, count, p):
+        g, x = inputs
+        for j in range(count):
+            buffer[j] = f(g[start + j], x[start + j], p)
+
+    write = stream.block_writer(fill)
+
+    def loop(g, x, out, p):
+        tag  # noqa: B018
+        for task in prange(STREAM_TASKS):
+            write((g, x), out, p, task * x.size // STREAM_TASKS, (task + 1) * x.size // STREAM_TASKS)
 
     return _jit(loop, parallel)
 
