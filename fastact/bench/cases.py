@@ -209,18 +209,21 @@ def fastact_backends(selected: list[str] | None = None) -> list[str]:
         return [b for b in usable if b not in DEFAULT_EXCLUDED_BACKENDS and not (b == "cuda" and simulated)]
     missing = [b for b in selected if b not in usable]
     if missing:
-        raise ValueError(f"backends {missing} are not usable here; usable: {usable}")
+        why = " (cuda needs numba-cuda, an NVIDIA GPU and its driver)" if "cuda" in missing else ""
+        raise ValueError(f"backends {missing} are not usable here{why}; usable: {usable}")
     return list(selected)
 
 
-def implementations(backends: list[str] | None = None, peers: list[str] | None = None) -> list[str]:
-    """Implementation labels: ``fastact/BACKEND`` for each backend, then each installed peer, on
-    the CPU beside fastact's CPU backends and on the GPU beside ``fastact/cuda``."""
+def implementations(backends: list[str] | None = None, peers: list[str] | None = None,
+                    opt_in: tuple = ()) -> list[str]:
+    """Implementation labels: ``fastact/BACKEND`` for each backend, then each peer (``peers``, or
+    every installed one but those in ``opt_in``), on the CPU beside fastact's CPU backends and
+    on the GPU beside ``fastact/cuda``."""
     from fastact.bench import peers as peer_table
 
     chosen = fastact_backends(backends)
     cpu, gpu = any(b != "cuda" for b in chosen), "cuda" in chosen
-    return [f"fastact/{b}" for b in chosen] + peer_table.installed(peers, cpu=cpu, gpu=gpu)
+    return [f"fastact/{b}" for b in chosen] + peer_table.installed(peers, cpu=cpu, gpu=gpu, opt_in=opt_in)
 
 
 def workspace(implementation: str, n: int, dtype) -> Workspace:

@@ -24,10 +24,12 @@ PEERS = {"numpy": ("scipy", ("cpu",)), "torch": ("torch", ("cpu", "gpu")), "nume
          "jax": ("jax", ("cpu",)), "cupy": ("cupy", ("gpu",))}
 
 
-def installed(selected: list[str] | None = None, cpu: bool = True, gpu: bool = False) -> list[str]:
+def installed(selected: list[str] | None = None, cpu: bool = True, gpu: bool = False,
+              opt_in: tuple = ()) -> list[str]:
     """Implementation labels of the peers to measure: those that run on the CPU where ``cpu``,
     those that run on the GPU (``cupy``, ``torch/cuda``) where ``gpu``. ``selected`` peers must
-    be installed and have something to run there; by default every installed one that has."""
+    be installed and have something to run there; by default every installed one that has,
+    but those in ``opt_in``."""
     from fastact.bench import gpu as device
 
     if selected is not None:
@@ -38,7 +40,7 @@ def installed(selected: list[str] | None = None, cpu: bool = True, gpu: bool = F
         if missing:
             raise ValueError(f"peers {missing} are not installed")
     names = selected if selected is not None else [p for p, (module, _) in PEERS.items()
-                                                   if importlib.util.find_spec(module) is not None]
+                                                   if p not in opt_in and importlib.util.find_spec(module) is not None]
     on_cpu, on_gpu, why_not = [], [], {}
     for p in names:
         where = PEERS[p][1]
