@@ -16,7 +16,7 @@ import shlex
 import sys
 
 MODES = {
-    # JAX compiles every case for each shape (+17 CPU-seconds in the quick run on 2 cores): only when named in --peers
+    # JAX compiles every case for each shape (+14–17 CPU-seconds in the quick run on 2 cores): only when named in --peers
     "quick": {"dtypes": ["float32"], "sizes": [1_000, 100_000, 1_000_000], "budget_s": 0.25,
               "min_rounds": 5, "max_rounds": 300, "opt_in_peers": ("jax",)},
     "full": {"dtypes": ["float32", "float64"],

@@ -11,9 +11,9 @@ device arrays once, outside the timed calls, and each timed call ends in
 
 float64 cases are real float64 (``jax_enable_x64``). JAX is kept on the CPU
 (``jax_platforms="cpu"``) even where it has a GPU. XLA's CPU client chooses its own threads:
-the bench's ``--threads`` does not reach it (XLA_FLAGS has no thread count for element-wise
-fusions; measured on the 2-core development VM, a sigmoid at n = 3e7 used 1.0–1.2 CPU-seconds
-per wall-second, i.e. about one thread).
+the bench's ``--threads`` does not reach it (no XLA_FLAGS entry sets it; on the 2-core
+development VM ten sigmoids at n = 3e7 took 1.2–1.5 CPU-seconds against 1.0–2.6 s of wall
+time under varying load: about one busy thread).
 
 Functions are matched only where JAX's definition is fastact's: ``jax.nn.leaky_relu`` and
 ``relu6``/``hard_tanh`` differ from fastact only in the derivative at the kink points

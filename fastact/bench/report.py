@@ -211,8 +211,8 @@ def _memory_section(results: dict) -> list[str]:
     if peak:
         lines += [f"Peak resident memory of the benchmark process: {peak / 2**30:.2f} GiB "
                   "(the arrays of the largest size, x0, x, g, y and out, included).", ""]
-    lines += ["Bytes allocated by one call, traced by `tracemalloc` (NumPy's buffers; PyTorch's and numexpr's "
-              "allocators are not traced), at each case's largest size. Listed only where a call allocates over "
+    lines += ["Bytes allocated by one call, traced by `tracemalloc` (NumPy's buffers; PyTorch's, numexpr's and "
+              "XLA's allocators and GPU memory are not traced), at each case's largest size. Listed only where a call allocates over "
               "1 % of an input array; every other traced case allocates no array.", ""]
     if rows:
         lines += [_md_table(["implementation", "function", "op", "dtype", "n", "MiB", "arrays of n"], rows), ""]
