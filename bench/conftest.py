@@ -3,6 +3,7 @@ uses), each fastact backend and installed peer, and the bandwidth probe, timed i
 
 Tests run in blocks of one dtype and size: the probe first, then every case, so each case's
 ``extra_info["fraction_of_probe"]`` compares it with the probe measured just before it.
+CPU implementations only: the GPU ones are measured by ``fastact bench --backend cuda``.
 Sizes: 1e3, 1e5, 1e6; ``--bench-full`` adds 3e7. ``pytest bench --benchmark-disable`` runs every
 case once (a smoke test). A summary table (ns/element, GB/s, fraction of the probe) ends the run.
 """
@@ -10,7 +11,7 @@ case once (a smoke test). A summary table (ns/element, GB/s, fraction of the pro
 import numpy as np
 import pytest
 
-from fastact.bench import cases
+from fastact.bench import cases, gpu
 
 SIZES = [1_000, 100_000, 1_000_000]
 FULL_SIZES = SIZES + [30_000_000]
@@ -29,6 +30,8 @@ def _entries(sizes):
         for n in sizes:
             entries.append((dtype, n, "probe", None))
             for impl in cases.implementations():
+                if gpu.on_gpu(impl):  # GPU cases need device arrays and their own probe: fastact bench --backend cuda
+                    continue
                 for case in cases.cases():
                     if case.elements(n) and cases.bind(impl, case, probe_ws) is not None:
                         entries.append((dtype, n, impl, case))

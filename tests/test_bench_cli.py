@@ -12,7 +12,7 @@ import pytest
 
 import fastact
 from fastact._catalog import ELEMENTWISE
-from fastact.bench import cases, report, timing
+from fastact.bench import cases, measure, report, timing
 
 FUNCTIONS = "relu,sigmoid,softmax[10]"
 
@@ -133,6 +133,69 @@ def test_every_implementation_computes_the_case(dtype):
                 expected = getattr(fastact, case.function)(x0, **case.kwargs, backend="numpy")
             else:
                 expected = getattr(fastact, case.function + "_backward")(g, x0, **case.kwargs, backend="numpy")
-            got = ws.shaped(ws.x if case.op == "forward" else ws.out, case)
+            got = runner.result() if runner.result else ws.shaped(ws.x if case.op == "forward" else ws.out, case)
             assert got.dtype == expected.dtype
             np.testing.assert_allclose(got, expected, **tolerance, err_msg=f"{impl} {case.name}")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
+def test_jax_peer_has_every_function_jax_has_and_leaves_x0_alone():
+    """JAX's forward donates a copy of x0 (never x0 itself); it has every activation but the three
+    JAX lacks. Its values are checked with the other implementations above."""
+    ws = cases.Workspace(2000, np.float32)
+    x0 = ws.x0.copy()
+    bound = {case.key for case in cases.cases(ops=("forward",)) if cases.bind("jax", case, ws) is not None}
+    assert bound == set(cases.functions()) - {"msaf", "sym_msaf", "threshold"}
+    runner = cases.bind("jax", cases.cases(["relu"], ("forward",))[0], ws)
+    for _ in range(2):
+        runner.reset()
+        runner.call()
+    np.testing.assert_array_equal(ws.x0, x0)
+    np.testing.assert_array_equal(runner.result(), np.maximum(x0, 0))
+
+
+def test_peers_run_where_they_can():
+    """A CPU-only peer is refused beside the cuda backend alone, a GPU-only one beside CPU
+    backends alone; a GPU peer without a usable GPU (none, or numba's simulator) is refused with
+    the reason."""
+    from fastact.bench import gpu, peers
+
+    with pytest.raises(ValueError, match="CPU only"):
+        peers.installed(["numpy"], cpu=False, gpu=True)
+    with pytest.raises(ValueError, match="GPU only" if importlib.util.find_spec("cupy") else "not installed"):
+        peers.installed(["cupy"], cpu=True, gpu=False)
+    if gpu.peer_unusable("torch") is not None:
+        with pytest.raises(ValueError, match="cannot run on the GPU"):
+            peers.installed(["torch"], cpu=False, gpu=True)
+        assert peers.installed(["torch"], cpu=True, gpu=True) == ["torch"]
+    else:
+        assert peers.installed(["torch"], cpu=True, gpu=True) == ["torch", "torch/cuda"]
+    assert set(peers.installed(None, cpu=False, gpu=True)) <= set(gpu.GPU_PEERS.values())
+
+
+@pytest.mark.skipif("cuda" not in fastact.backends(), reason="no CUDA backend (neither a GPU nor the simulator)")
+def test_cuda_cases_run_on_device_arrays():
+    """fastact/cuda is measured on device arrays, beside the copy probe (on the simulator here:
+    tiny, few launches, each takes a second or so)."""
+    from fastact.bench import gpu
+
+    ws = cases.workspace("fastact/cuda", 40, np.float64)
+    assert isinstance(ws, gpu.DeviceWorkspace) and not isinstance(ws.x, np.ndarray)
+    x0, g = ws.to_host(ws.x0), ws.to_host(ws.g)
+    for case, expected in [(cases.cases(["relu"], ("backward",))[0], fastact.relu_backward(g, x0, backend="numpy")),
+                           (cases.cases(["softmax[10]"], ("forward",))[0],
+                            fastact.softmax(x0.reshape(4, 10), backend="numpy"))]:
+        runner = cases.bind("fastact/cuda", case, ws)
+        runner.reset()
+        runner.call()
+        got = ws.to_host(ws.shaped(ws.x if case.op == "forward" else ws.out, case))
+        np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=case.name)
+    assert not np.array_equal(ws.to_host(ws.x), x0)  # softmax's forward overwrote x
+    ws.probe("forward").call()
+    np.testing.assert_array_equal(ws.to_host(ws.x), x0)
+    plan = measure.Plan(implementations=["fastact/cuda"], functions=["relu"], dtypes=["float64"], sizes=[40],
+                        ops=("forward",), budget_s=0.0, min_rounds=1)
+    results = measure.run(plan)
+    assert [(r["implementation"], r["function"], len(r["samples_ns"])) for r in results["records"]] == [
+        ("fastact/cuda", "relu", 1)]
+    assert "device-to-device copy" in report.markdown(results)

@@ -110,47 +110,67 @@ class Workspace:
     ``x0`` is the pristine input (normal, mean 0, standard deviation 2, fixed seed); ``x`` the
     copy that forward cases overwrite (:meth:`restore` copies ``x0`` back before each call);
     ``g`` the incoming gradient, ``out`` backward's output and ``y`` the forward output that
-    some backward passes read (filled by :meth:`output_of`). Arrays are allocated on first use.
+    some backward passes read (filled by :meth:`output_of`). Arrays are allocated on first use,
+    in host memory here; :class:`fastact.bench.gpu.DeviceWorkspace` keeps them on a GPU.
     """
 
     def __init__(self, n: int, dtype, seed: int = 0):
         self.n = n
         self.dtype = np.dtype(dtype)
         self._rng = np.random.default_rng(seed)
-        self.x0 = self._rng.normal(0.0, 2.0, n).astype(self.dtype)
-        self.x = self.x0.copy()
+        pristine = self._rng.normal(0.0, 2.0, n).astype(self.dtype)
+        self.x0 = self._place(pristine)
+        self.x = self._place(pristine.copy())
         self._g = self._out = self._y = None
         self._y_holds = None
 
+    def _place(self, a: np.ndarray):
+        """Where the arrays live: host memory (``a`` itself)."""
+        return a
+
+    def to_host(self, a) -> np.ndarray:
+        """``a`` (one of this workspace's arrays, or a view) as a NumPy array."""
+        return a
+
     @property
-    def g(self) -> np.ndarray:
+    def g(self):
         if self._g is None:
-            self._g = self._rng.normal(0.0, 1.0, self.n).astype(self.dtype)
+            self._g = self._place(self._rng.normal(0.0, 1.0, self.n).astype(self.dtype))
         return self._g
 
     @property
-    def out(self) -> np.ndarray:
+    def out(self):
         if self._out is None:
-            self._out = np.zeros(self.n, self.dtype)
+            self._out = self._place(np.zeros(self.n, self.dtype))
         return self._out
 
     def restore(self) -> None:
         """x ← x0."""
         np.copyto(self.x, self.x0)
 
-    def shaped(self, a: np.ndarray, case: Case) -> np.ndarray:
+    def probe(self, op: str) -> Runner:
+        """The bandwidth probe beside ``op``'s cases: ``x *= -1`` in place (numba), on x (forward,
+        restored before each call) or on out (backward)."""
+        from fastact.bench import probe
+
+        if op == "forward":
+            return Runner(lambda: probe.scale_(self.x), self.restore, "x *= -1 (numba)")
+        return Runner(lambda: probe.scale_(self.out), _nothing, "x *= -1 (numba)")
+
+    def shaped(self, a, case: Case):
         """``a`` as the case sees it: 1-D, or (rows, row) for softmax (a view)."""
         if case.row is None:
             return a
-        return a[:case.elements(self.n)].reshape(-1, case.row)
+        m = case.elements(self.n)
+        return a[:m].reshape(m // case.row, case.row)
 
-    def output_of(self, case: Case) -> np.ndarray:
+    def output_of(self, case: Case):
         """y = f(x0) of the case's function, shaped as the case sees it (recomputed only when
-        the previous call asked for another function)."""
+        the previous call asked for another function), by fastact on the arrays' device."""
         import fastact
 
         if self._y is None:
-            self._y = np.empty(self.n, self.dtype)
+            self._y = self._place(np.empty(self.n, self.dtype))
         y = self.shaped(self._y, case)
         if self._y_holds != case.key:
             x0 = self.shaped(self.x0, case)
@@ -169,6 +189,9 @@ class Runner:
     call: Callable[[], object]
     reset: Callable[[], object]
     expression: str
+    #: The output of the last call as a NumPy array, where it is not in the workspace's x or out
+    #: (a functional library returns a new array); None: read the workspace.
+    result: Callable[[], np.ndarray] | None = None
 
 
 def _nothing() -> None:
@@ -186,27 +209,44 @@ def fastact_backends(selected: list[str] | None = None) -> list[str]:
         return [b for b in usable if b not in DEFAULT_EXCLUDED_BACKENDS and not (b == "cuda" and simulated)]
     missing = [b for b in selected if b not in usable]
     if missing:
-        raise ValueError(f"backends {missing} are not usable here; usable: {usable}")
+        why = " (cuda needs numba-cuda, an NVIDIA GPU and its driver)" if "cuda" in missing else ""
+        raise ValueError(f"backends {missing} are not usable here{why}; usable: {usable}")
     return list(selected)
 
 
-def implementations(backends: list[str] | None = None, peers: list[str] | None = None) -> list[str]:
-    """Implementation labels: ``fastact/BACKEND`` for each backend, then each installed peer."""
+def implementations(backends: list[str] | None = None, peers: list[str] | None = None,
+                    opt_in: tuple = ()) -> list[str]:
+    """Implementation labels: ``fastact/BACKEND`` for each backend, then each peer (``peers``, or
+    every installed one but those in ``opt_in``), on the CPU beside fastact's CPU backends and
+    on the GPU beside ``fastact/cuda``."""
     from fastact.bench import peers as peer_table
 
-    return [f"fastact/{b}" for b in fastact_backends(backends)] + peer_table.installed(peers)
+    chosen = fastact_backends(backends)
+    cpu, gpu = any(b != "cuda" for b in chosen), "cuda" in chosen
+    return [f"fastact/{b}" for b in chosen] + peer_table.installed(peers, cpu=cpu, gpu=gpu, opt_in=opt_in)
+
+
+def workspace(implementation: str, n: int, dtype) -> Workspace:
+    """The arrays ``implementation`` is measured on: on the GPU for a GPU implementation."""
+    from fastact.bench import gpu
+
+    return gpu.DeviceWorkspace(n, dtype) if gpu.on_gpu(implementation) else Workspace(n, dtype)
 
 
 def bind(implementation: str, case: Case, ws: Workspace) -> Runner | None:
-    """The runner of ``implementation`` for ``case`` on ``ws``; None when it lacks the function."""
-    if implementation.startswith("fastact/"):
-        return _bind_fastact(implementation[len("fastact/"):], case, ws)
-    from fastact.bench import peers
+    """The runner of ``implementation`` for ``case`` on ``ws`` (from :func:`workspace`); None
+    when it lacks the function."""
+    from fastact.bench import gpu, peers
 
+    if gpu.on_gpu(implementation):
+        return gpu.bind(implementation, case, ws)
+    if implementation.startswith("fastact/"):
+        return bind_fastact(implementation[len("fastact/"):], case, ws)
     return peers.bind(implementation, case, ws)
 
 
-def _bind_fastact(backend: str, case: Case, ws: Workspace) -> Runner | None:
+def bind_fastact(backend: str, case: Case, ws: Workspace) -> Runner | None:
+    """fastact's runner for ``case`` with ``backend``, on ``ws``'s arrays (host or device)."""
     import fastact
 
     if case.elements(ws.n) == 0:

@@ -1,9 +1,10 @@
 """``fastact bench``: measure every activation on every backend beside the peers, and report.
 
 Quick mode (the default) measures float32 at n = 1e3, 1e5 and 1e6 with short time budgets
-(under a minute on 2 cores once the kernels are compiled); ``--full`` measures float32 and
-float64 at n = 1e3 … 3e7 with longer budgets. ``--backend``, ``--peers``, ``--dtype``,
-``--sizes``, ``--functions`` and ``--ops`` narrow the run; ``--from-json`` rebuilds the report
+(under a minute on 2 cores once the kernels are compiled; JAX, slow to compile, only when
+named in ``--peers``); ``--full`` measures float32 and float64 at n = 1e3 … 3e7 with longer
+budgets. ``--backend``, ``--peers``, ``--dtype``, ``--sizes``, ``--functions`` and ``--ops``
+narrow the run; ``--from-json`` rebuilds the report
 from saved results (``results.json``, or pytest-benchmark's JSON of the ``bench/`` suite).
 """
 
@@ -15,11 +16,12 @@ import shlex
 import sys
 
 MODES = {
+    # JAX compiles every case for each shape (+14–17 CPU-seconds in the quick run on 2 cores): only when named in --peers
     "quick": {"dtypes": ["float32"], "sizes": [1_000, 100_000, 1_000_000], "budget_s": 0.25,
-              "min_rounds": 5, "max_rounds": 300},
+              "min_rounds": 5, "max_rounds": 300, "opt_in_peers": ("jax",)},
     "full": {"dtypes": ["float32", "float64"],
              "sizes": [1_000, 10_000, 100_000, 1_000_000, 10_000_000, 30_000_000], "budget_s": 2.0,
-             "min_rounds": 10, "max_rounds": 1000},
+             "min_rounds": 10, "max_rounds": 1000, "opt_in_peers": ()},
 }
 
 
@@ -44,8 +46,9 @@ def parser() -> argparse.ArgumentParser:
                       help="float32 and float64, n = 1e3 … 3e7, longer budgets")
     p.add_argument("--backend", type=_list, help="fastact backends, comma-separated "
                    "(default: every usable one but the numpy reference)")
-    p.add_argument("--peers", type=_list, help="peers, comma-separated: numpy, torch, numexpr, or 'none' "
-                   "(default: every installed one)")
+    p.add_argument("--peers", type=_list, help="peers, comma-separated: numpy, torch, numexpr, jax (CPU), "
+                   "cupy and torch on the GPU beside --backend cuda, or 'none' (default: every installed one; "
+                   "jax only with --full)")
     p.add_argument("--dtype", type=_list, help="float32 and/or float64")
     p.add_argument("--sizes", type=_sizes, help="element counts, e.g. 1e3,1e5")
     p.add_argument("--functions", type=_list, help="e.g. relu,sigmoid,softmax[10] (default: all)")
@@ -76,7 +79,7 @@ def _plan(args: argparse.Namespace, command: str):
             raise SystemExit(f"fastact bench: --ops must be forward or backward, got {op!r}")
     chosen_peers = [] if args.peers == ["none"] else args.peers
     try:
-        implementations = cases.implementations(args.backend, chosen_peers)
+        implementations = cases.implementations(args.backend, chosen_peers, settings["opt_in_peers"])
         cases.cases(args.functions)  # checks the names
         functions = args.functions or cases.functions()
     except ValueError as error:

@@ -21,10 +21,10 @@ import numpy as np
 
 from fastact.bench import cases as table
 from fastact._numba_backend import _Pool
-from fastact.bench import probe, timing
+from fastact.bench import gpu, timing
 
 #: Implementations whose allocations tracemalloc sees (NumPy registers its buffers with it;
-#: PyTorch's and numexpr's allocators are invisible to it).
+#: PyTorch's, numexpr's and XLA's allocators are invisible to it, as is GPU memory).
 TRACED = ("fastact/", "numpy")
 
 
@@ -64,17 +64,14 @@ def allocated_bytes(runner: table.Runner) -> int:
 
 def measure_group(plan: Plan, dtype: str, n: int, op: str, implementation: str) -> list[dict]:
     """One record per case the implementation has, with its samples and the probe's."""
-    ws = table.Workspace(n, dtype)
+    ws = table.workspace(implementation, n, dtype)
     bound = [(case, table.bind(implementation, case, ws)) for case in table.cases(plan.functions, (op,))]
     bound = [(case, runner) for case, runner in bound if runner is not None]
     if not bound:
         return []
-    target = ws.x if op == "forward" else ws.out
-    probe_runner = table.Runner(lambda: probe.scale_(target), ws.restore if op == "forward" else (lambda: None),
-                                "x *= -1 (numba)")
-    times = timing.interleaved([runner for _, runner in bound] + [probe_runner], budget_s=plan.budget_s,
+    times = timing.interleaved([runner for _, runner in bound] + [ws.probe(op)], budget_s=plan.budget_s,
                                min_rounds=plan.min_rounds, max_rounds=plan.max_rounds)
-    traced = implementation.startswith(TRACED)
+    traced = implementation.startswith(TRACED) and not gpu.on_gpu(implementation)
     records = []
     for i, (case, runner) in enumerate(bound):
         records.append({
@@ -101,7 +98,7 @@ def machine() -> dict:
         pass
     versions = {"python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
                 "fastact": fastact.__version__}
-    for name in ("scipy", "torch", "numexpr"):
+    for name in ("scipy", "torch", "numexpr", "jax", "cupy"):
         module = sys.modules.get(name)
         if module is not None:
             versions[name] = module.__version__
@@ -150,4 +147,6 @@ def run(plan: Plan, progress=None) -> dict:
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "machine": machine(), **plan.extra,
     }
+    if any(gpu.on_gpu(impl) for impl in plan.implementations):
+        meta["gpu"] = gpu.describe()
     return {"meta": meta, "records": records}

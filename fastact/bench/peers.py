@@ -1,4 +1,5 @@
-"""How the peers compute each benchmark case: NumPy/SciPy, PyTorch and numexpr.
+"""How the peers compute each benchmark case: NumPy/SciPy, PyTorch and numexpr (JAX in
+:mod:`fastact.bench.jax_peer`; CuPy and PyTorch on the GPU in :mod:`fastact.bench.gpu`).
 
 Each peer computes in place where its library can, with as few temporaries as it can
 (noted in the expression). Backward passes follow what the library itself would run:
@@ -17,25 +18,49 @@ import numpy as np
 
 from fastact.bench.cases import Case, Runner, Workspace
 
-#: Peer label → the module whose presence makes it usable.
-PEERS = {"numpy": "scipy", "torch": "torch", "numexpr": "numexpr"}
+#: Peer → (the module whose presence makes it usable, where it runs). A peer that runs on the
+#: GPU is measured there beside fastact/cuda, under the label gpu.GPU_PEERS gives it.
+PEERS = {"numpy": ("scipy", ("cpu",)), "torch": ("torch", ("cpu", "gpu")), "numexpr": ("numexpr", ("cpu",)),
+         "jax": ("jax", ("cpu",)), "cupy": ("cupy", ("gpu",))}
 
 
-def installed(selected: list[str] | None = None) -> list[str]:
-    """The peers to measure: ``selected`` (each must be installed) or every installed one."""
+def installed(selected: list[str] | None = None, cpu: bool = True, gpu: bool = False,
+              opt_in: tuple = ()) -> list[str]:
+    """Implementation labels of the peers to measure: those that run on the CPU where ``cpu``,
+    those that run on the GPU (``cupy``, ``torch/cuda``) where ``gpu``. ``selected`` peers must
+    be installed and have something to run there; by default every installed one that has,
+    but those in ``opt_in``."""
+    from fastact.bench import gpu as device
+
     if selected is not None:
         unknown = [p for p in selected if p not in PEERS]
         if unknown:
             raise ValueError(f"unknown peers {unknown}; known: {list(PEERS)}")
-        missing = [p for p in selected if importlib.util.find_spec(PEERS[p]) is None]
+        missing = [p for p in selected if importlib.util.find_spec(PEERS[p][0]) is None]
         if missing:
             raise ValueError(f"peers {missing} are not installed")
-        return list(selected)
-    return [p for p, module in PEERS.items() if importlib.util.find_spec(module) is not None]
+    names = selected if selected is not None else [p for p, (module, _) in PEERS.items()
+                                                   if p not in opt_in and importlib.util.find_spec(module) is not None]
+    on_cpu, on_gpu, why_not = [], [], {}
+    for p in names:
+        where = PEERS[p][1]
+        if cpu and "cpu" in where:
+            on_cpu.append(p)
+        if gpu and "gpu" in where:
+            why_not[p] = device.peer_unusable(p)
+            if why_not[p] is None:
+                on_gpu.append(device.GPU_PEERS[p])
+        if selected is not None and p not in on_cpu and device.GPU_PEERS.get(p) not in on_gpu:
+            if why_not.get(p):
+                raise ValueError(f"peer {p} cannot run on the GPU: {why_not[p]}")
+            need = "the cuda backend (--backend cuda)" if "cpu" not in where else "a CPU backend"
+            raise ValueError(f"peer {p} runs on the {'/'.join(where).upper()} only: measure it beside {need}")
+    return on_cpu + on_gpu
 
 
 def configure_threads(threads: int) -> None:
-    """Give the multi-threaded peers the same number of threads as fastact."""
+    """Give the multi-threaded peers the same number of threads as fastact (XLA, behind JAX,
+    picks its own: see :mod:`fastact.bench.jax_peer`)."""
     if importlib.util.find_spec("torch") is not None:
         import torch
 
@@ -47,10 +72,21 @@ def configure_threads(threads: int) -> None:
 
 
 def bind(peer: str, case: Case, ws: Workspace) -> Runner | None:
-    """The runner of ``peer`` for ``case``; None when the peer lacks the function."""
+    """The runner of CPU peer ``peer`` for ``case``; None when the peer lacks the function."""
+    if peer == "jax":
+        from fastact.bench import jax_peer
+
+        return jax_peer.bind(case, ws)
+    return bind_table({"numpy": _numpy, "torch": torch_table, "numexpr": _numexpr}[peer](), case, ws)
+
+
+def bind_table(table: dict, case: Case, ws: Workspace) -> Runner | None:
+    """The runner of ``case`` from a peer's table: (function, op) → (expression, make, source),
+    where ``make(x, **params)`` (forward, in place) or ``make(g, a, out, **params)`` (backward;
+    ``a`` is x0 or y as ``source`` says) returns the call, or None where the parameters are
+    not supported."""
     if case.elements(ws.n) == 0:
         return None
-    table = {"numpy": _numpy, "torch": _torch, "numexpr": _numexpr}[peer]()
     entry = table.get((case.function, case.op))
     if entry is None:
         return None
@@ -225,12 +261,14 @@ def _numpy() -> dict:
 
 # --- PyTorch -----------------------------------------------------------------------------------
 
-def _torch() -> dict:
+def torch_table(tensor=None) -> dict:
+    """PyTorch's calls; ``tensor`` makes a tensor over an array's memory (default
+    ``torch.from_numpy``; on the GPU, ``torch.as_tensor(a, device="cuda")``)."""
     import torch
     import torch.nn.functional as F
 
     aten = torch.ops.aten
-    t = torch.from_numpy
+    t = torch.from_numpy if tensor is None else tensor
 
     def sigmoid_(x, slope):
         tx = t(x)

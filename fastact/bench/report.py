@@ -137,7 +137,8 @@ def _meta_lines(meta: dict) -> list[str]:
         f"{'?' if llc is None else f'{llc / 2**20:g} MiB'}; {m.get('platform', '')}",
         f"- Versions: {versions}; numba threading layer: {m.get('threading_layer', '?')}",
         f"- Threads: fastact {meta.get('threads', '?')}; PyTorch and numexpr set to the same "
-        f"(`torch.set_num_threads`, `numexpr.set_num_threads`); NumPy's element-wise functions run on one thread.",
+        f"(`torch.set_num_threads`, `numexpr.set_num_threads`); NumPy's element-wise functions run on one thread; "
+        f"JAX (XLA) picks its own.",
         f"- Timing: per group (implementation, dtype, size, operation) every case and the probe run once per "
         f"round in rotating order, ≥ {meta.get('min_rounds', '?')} rounds and ≥ {meta.get('budget_s', '?')} s, "
         f"≤ {meta.get('max_rounds', '?')} rounds; a forward case restores its input (untimed) before each call.",
@@ -145,6 +146,12 @@ def _meta_lines(meta: dict) -> list[str]:
         "serial below fastact's parallel threshold, parallel above). Bytes moved: forward in place 2 streams, "
         "backward 3 (g, x or y, out).",
     ]
+    if meta.get("gpu"):
+        g = meta["gpu"]
+        lines.append(f"- GPU: {g['name']}{' (timings meaningless)' if g['simulated'] else ''}; "
+                     f"GPU implementations run on device-resident {g['arrays']}, each call and reset ending in a "
+                     "device synchronize before the clock is read; their probe is a device-to-device copy x ← x0 "
+                     "of the same size and dtype.")
     if meta.get("source"):
         lines.append(f"- Rebuilt from: {meta['source']}")
     if meta.get("note"):
@@ -204,8 +211,8 @@ def _memory_section(results: dict) -> list[str]:
     if peak:
         lines += [f"Peak resident memory of the benchmark process: {peak / 2**30:.2f} GiB "
                   "(the arrays of the largest size, x0, x, g, y and out, included).", ""]
-    lines += ["Bytes allocated by one call, traced by `tracemalloc` (NumPy's buffers; PyTorch's and numexpr's "
-              "allocators are not traced), at each case's largest size. Listed only where a call allocates over "
+    lines += ["Bytes allocated by one call, traced by `tracemalloc` (NumPy's buffers; PyTorch's, numexpr's and "
+              "XLA's allocators and GPU memory are not traced), at each case's largest size. Listed only where a call allocates over "
               "1 % of an input array; every other traced case allocates no array.", ""]
     if rows:
         lines += [_md_table(["implementation", "function", "op", "dtype", "n", "MiB", "arrays of n"], rows), ""]
