@@ -497,7 +497,8 @@ def _bias_map(kind: str, spec: Activation | None, u, theta, out, values: tuple, 
         kernel = _kernel(("bias_forward", spec.name),
                          lambda: feature_loops.bias_map_kernel(getattr(scalar, f"{spec.name}_forward")))
         p = spec.pack(np.dtype(out.dtype), values)
-    _launch_items(kernel, out.size, [u, theta, out, p, shape[1], shape[2]], stream)
+    index = feature_loops.index_type(out.size)
+    _launch_items(kernel, out.size, [u, theta, out, p, index(shape[1]), index(shape[2])], stream)
 
 
 def _bias_vjp(op: str, spec: Activation, g, a, theta, du, values: tuple, shape: tuple, stream) -> np.ndarray:
@@ -561,7 +562,8 @@ def _prelu_map(op: str, ins: list, weight, inner: int, out, stream) -> None:
     """PReLU ``op`` ("forward", "derivative" or "vjp") over flat device arrays."""
     factory = feature_loops.channel_vjp_kernel if op == "vjp" else feature_loops.channel_map_kernel
     kernel = _kernel(("prelu", op), lambda: factory(getattr(scalar, f"prelu_{op}")))
-    _launch_items(kernel, out.size, [*ins, weight, inner, out], stream)
+    index = feature_loops.index_type(out.size)
+    _launch_items(kernel, out.size, [*ins, weight, index(inner), index(weight.size), out], stream)
 
 
 def _prelu_weight_sums(g, x, weight, shape: tuple, dtype: np.dtype, stream) -> np.ndarray:

@@ -13,9 +13,11 @@ bit.
 from __future__ import annotations
 
 import numba
+import numpy as np
 from numba import cuda
 from numba.extending import register_jitable
 
+from fastact._kernels.cuda_compile import kernel as exact_kernel
 from fastact._kernels.cuda_loops import WARP, _identity
 from fastact._kernels.exact import two_product
 
@@ -36,6 +38,20 @@ def pieces(outer: int, features: int, inner: int) -> tuple[int, int, int, int]:
     rows = max(1, lanes * PER_THREAD // segment)
     slots = -(-outer // rows) * -(-inner // segment) * lanes
     return lanes, segment, rows, slots
+
+
+def index_type(size: int):
+    """The unsigned integer type of the feature-index arguments for arrays of ``size``
+    elements: 32 bits where the indices fit, so that :func:`_feature` divides in 32 bits
+    (a 64-bit division is a long software sequence on a GPU)."""
+    return np.uint32 if size < 2**32 else np.uint64
+
+
+@register_jitable
+def _feature(i, inner, features):
+    """(i // inner) % features in the unsigned type T of ``inner`` and ``features``."""
+    T = type(inner)
+    return T(T(T(i) // inner) % features)
 
 
 @register_jitable
@@ -63,12 +79,13 @@ def _piece(index, lanes, segment, rows, features, inner):
 
 
 def bias_map_kernel(f):
-    """out[i] = f(u[i] − θ[c], p) over 1-D contiguous arrays, c = (i // inner) % features."""
+    """out[i] = f(u[i] − θ[c], p) over 1-D contiguous arrays, c = (i // inner) % features
+    (``features`` and ``inner`` of :func:`index_type`)."""
 
-    @cuda.jit
+    @exact_kernel
     def kernel(u, theta, out, p, features, inner):
         for i in range(cuda.grid(1), u.size, cuda.gridsize(1)):
-            out[i] = f(u[i] - theta[(i // inner) % features], p)
+            out[i] = f(u[i] - theta[_feature(i, inner, features)], p)
 
     return kernel
 
@@ -76,7 +93,7 @@ def bias_map_kernel(f):
 def _bias_vjp_kernel(term):
     """du[i] = term(g[i], a[i], θ[c], p) and partial[slot, c] = −Σ du over each piece."""
 
-    @cuda.jit
+    @exact_kernel
     def kernel(g, a, theta, du, p, outer, features, inner, lanes, segment, rows, partial):
         for index in range(cuda.grid(1), partial.shape[0] * features, cuda.gridsize(1)):
             c, lane, first, start, slot = _piece(index, lanes, segment, rows, features, inner)
@@ -118,13 +135,13 @@ def bias_vjp_from_y_kernel(f):
 
 
 def channel_map_kernel(f):
-    """out[i] = f(x[i], w[c]) over 1-D contiguous arrays, c = (i // inner) % w.size."""
+    """out[i] = f(x[i], w[c]) over 1-D contiguous arrays, c = (i // inner) % channels
+    (``inner`` and ``channels`` of :func:`index_type`)."""
 
-    @cuda.jit
-    def kernel(x, w, inner, out):
-        channels = w.size
+    @exact_kernel
+    def kernel(x, w, inner, channels, out):
         for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
-            out[i] = f(x[i], w[(i // inner) % channels])
+            out[i] = f(x[i], w[_feature(i, inner, channels)])
 
     return kernel
 
@@ -132,11 +149,10 @@ def channel_map_kernel(f):
 def channel_vjp_kernel(f):
     """out[i] = f(g[i], x[i], w[c]) over 1-D contiguous arrays."""
 
-    @cuda.jit
-    def kernel(g, x, w, inner, out):
-        channels = w.size
+    @exact_kernel
+    def kernel(g, x, w, inner, channels, out):
         for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
-            out[i] = f(g[i], x[i], w[(i // inner) % channels])
+            out[i] = f(g[i], x[i], w[_feature(i, inner, channels)])
 
     return kernel
 
@@ -145,7 +161,7 @@ def channel_weight_grad_kernel(f):
     """partial[slot, c] = Σ over each piece of f(g, x, w[c]) (``f``: ``prelu_weight_vjp``, g·x
     or 0), in float64 with the products' rounding errors (``two_product``) compensated too."""
 
-    @cuda.jit
+    @exact_kernel
     def kernel(g, x, w, outer, inner, lanes, segment, rows, partial):
         channels = w.size
         for index in range(cuda.grid(1), partial.shape[0] * channels, cuda.gridsize(1)):
@@ -181,7 +197,7 @@ def column_sums_kernel():
     """reduced[b, c] = Σ partial[b·chunk : (b+1)·chunk, c], Neumaier-compensated, one thread
     per (b, c): a fixed order, so that the host adds far fewer numbers exactly."""
 
-    @cuda.jit
+    @exact_kernel
     def kernel(partial, reduced, chunk):
         rows, columns = partial.shape
         for index in range(cuda.grid(1), reduced.size, cuda.gridsize(1)):

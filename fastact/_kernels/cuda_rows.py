@@ -212,6 +212,8 @@ def forward_kernel(dtype, kind: str, group: int, rows_per_block: int, cap: int):
                         cache[slot, i] = e
                     total, compensation = add(total, compensation, numba.float64(e))
             total = group_sum(total, compensation, scratch, warp_values)
+            if length == 0:
+                continue
             if log:
                 log_total = vmath.log(total)
                 for i in range(lane, length, group):
