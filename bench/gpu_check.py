@@ -266,7 +266,7 @@ def copy_bandwidth(n: int, x_host: np.ndarray) -> float:
     src, dst = cuda.to_device(x_host), cuda.device_array(n, np.float32)
     threads = 256
     kernel = cuda_loops.map_kernel(cuda_loops._identity, threads)
-    blocks = _cuda_backend._blocks(n, threads * cuda_loops.UNROLL, threads)
+    blocks = _cuda_backend._blocks(n, threads * cuda_loops.UNROLL)
     probes = {"cuMemcpyDtoD": lambda: dst.copy_to_device(src),
               "numba copy kernel (fastact's tiling)": lambda: kernel[blocks, threads](src, dst, ())}
     torch, cupy = peers()

@@ -22,7 +22,6 @@ Kernels compile on first use, once per (operation, activation, dtype) and launch
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import threading
 from dataclasses import dataclass, replace
@@ -46,7 +45,7 @@ class Limits:
 
     threads: threads per block of the element-wise kernels (and rows per block × 32 for
     rows of at most 32·max_k elements). blocks: the most blocks of a grid-stride launch
-    (None: enough to fill every multiprocessor once). max_k: row elements per lane of a warp
+    (None: as many as the work fills). max_k: row elements per lane of a warp
     that takes a row alone; longer rows take a block of up to max_group threads.
     row_cache_bytes: shared memory per block that caches rows (0: rows are read from global
     memory for each pass); 48 KiB, the most a block may hold without opting in.
@@ -89,15 +88,17 @@ def _kernel(key: tuple, build):
     return kernel
 
 
-@functools.cache
-def _multiprocessors() -> int:
-    return getattr(cuda.get_current_device(), "MULTIPROCESSOR_COUNT", None) or 1
+#: The most blocks of a grid (CUDA's limit on gridDim.x).
+MAX_GRID = 2**31 - 1
 
 
-def _blocks(work: int, per_block: int, threads: int) -> int:
-    """Blocks for ``work`` items at ``per_block`` items per block, at most one full wave."""
-    most = _limits.blocks or _multiprocessors() * max(1, 2048 // threads)
-    return max(1, min(-(-work // per_block), most))
+def _blocks(work: int, per_block: int) -> int:
+    """Blocks for ``work`` items at ``per_block`` items per block: every block its share, in
+    as many waves as that takes. A grid capped at "one wave" of an assumed occupancy runs a
+    second, partly filled wave whenever registers or shared memory allow fewer resident
+    blocks than assumed (1.3 to 1.6 waves cost 2); many waves make the last one cheap. The
+    kernels loop grid-stride, so ``Limits.blocks`` may cap the grid (the tests do)."""
+    return max(1, min(-(-work // per_block), _limits.blocks or MAX_GRID))
 
 
 def _synchronize(stream) -> None:
@@ -119,7 +120,7 @@ def _launch_flat(op: str, name: str, arrays_: list, p: tuple, stream) -> None:
     """``op`` of activation ``name`` over 1-D contiguous device arrays (inputs, then out)."""
     threads = _limits.threads
     kernel = _kernel((op, name, "flat", threads), lambda: _FLAT[op](getattr(scalar, f"{name}_{op}"), threads))
-    kernel[_blocks(arrays_[-1].size, threads * cuda_loops.UNROLL, threads), threads, stream](*arrays_, p)
+    kernel[_blocks(arrays_[-1].size, threads * cuda_loops.UNROLL), threads, stream](*arrays_, p)
 
 
 def _launch_strided(kernel, operands: list[Operand], p: tuple, stream) -> None:
@@ -130,7 +131,7 @@ def _launch_strided(kernel, operands: list[Operand], p: tuple, stream) -> None:
     pad = 4 - len(shape) + lead
     inner = (1,) * pad + tuple(shape[lead:])
     threads = _limits.threads
-    blocks = _blocks(math.prod(inner), threads, threads)
+    blocks = _blocks(math.prod(inner), threads)
     for index in np.ndindex(*shape[:lead]):
         views = [op.view(inner, (0,) * pad + tuple(s[lead:]), sum(i * step for i, step in zip(index, s)))
                  for op, s in zip(operands, strides)]
@@ -196,7 +197,7 @@ def _param_sums(spec: Activation, g, x, values: tuple, dtype: np.dtype, stream) 
         partial = np.zeros((chunks, stop - start))
         if chunks:
             device_partial = cuda.device_array(partial.shape, np.float64)
-            kernel[_blocks(chunks, 1, REDUCTION_THREADS), REDUCTION_THREADS, stream](g, x, p, start, device_partial)
+            kernel[_blocks(chunks, 1), REDUCTION_THREADS, stream](g, x, p, start, device_partial)
             device_partial.copy_to_host(partial, stream=stream)
             _synchronize(stream)
         sums = [math.fsum(column) for column in partial.T]
@@ -241,7 +242,7 @@ def _launch_rows(kind: str, views: list, stream) -> None:
     kernel = _kernel((kind, dtype.char) + plan, lambda: factory(dtype, kind, *plan))
     group, rows_per_block, _ = plan
     block = group * rows_per_block
-    kernel[_blocks(rows, rows_per_block, block), block, stream](*views)
+    kernel[_blocks(rows, rows_per_block), block, stream](*views)
 
 
 #: Threads per block of the column kernels (one thread per line: small blocks spread few
@@ -256,7 +257,7 @@ def _launch_columns(kind: str, views: list, stream) -> None:
     factory = cuda_rows.columns_backward_kernel if kind.endswith("_vjp") else cuda_rows.columns_kernel
     kernel = _kernel((kind, dtype.char, "columns"), lambda: factory(dtype, kind))
     threads = min(_limits.threads, COLUMN_THREADS)
-    kernel[_blocks(outer * inner, threads, threads), threads, stream](*views)
+    kernel[_blocks(outer * inner, threads), threads, stream](*views)
 
 
 def _lines(op: Operand, axis: int):
@@ -470,7 +471,7 @@ def softmax_backward_on_device(function: str, grad, y, axis, out, kind: str = "s
 def _launch_items(kernel, items: int, args: list, stream) -> None:
     """A grid-stride launch over ``items`` work items."""
     threads = _limits.threads
-    kernel[_blocks(items, threads, threads), threads, stream](*args)
+    kernel[_blocks(items, threads), threads, stream](*args)
 
 
 def _feature_sums(partial_on_device, features: int, dtype: np.dtype, stream) -> np.ndarray:
@@ -491,14 +492,16 @@ def _feature_sums(partial_on_device, features: int, dtype: np.dtype, stream) -> 
 
 def _bias_map(kind: str, spec: Activation | None, u, theta, out, values: tuple, shape: tuple, stream) -> None:
     """out = f(u − θ) (``kind`` "forward") or u − θ (``kind`` "input") over flat device arrays."""
+    threads = _limits.threads
     if kind == "input":
-        kernel, p = _kernel(("bias_input",), feature_loops.bias_input_kernel), ()
+        kernel, p = _kernel(("bias_input", threads), lambda: feature_loops.bias_input_kernel(threads)), ()
     else:
-        kernel = _kernel(("bias_forward", spec.name),
-                         lambda: feature_loops.bias_map_kernel(getattr(scalar, f"{spec.name}_forward")))
+        kernel = _kernel(("bias_forward", spec.name, threads),
+                         lambda: feature_loops.bias_map_kernel(getattr(scalar, f"{spec.name}_forward"), threads))
         p = spec.pack(np.dtype(out.dtype), values)
     index = feature_loops.index_type(out.size)
-    _launch_items(kernel, out.size, [u, theta, out, p, index(shape[1]), index(shape[2])], stream)
+    kernel[_blocks(out.size, threads * cuda_loops.UNROLL), threads, stream](u, theta, out, p, index(shape[1]),
+                                                                           index(shape[2]))
 
 
 def _bias_vjp(op: str, spec: Activation, g, a, theta, du, values: tuple, shape: tuple, stream) -> np.ndarray:
@@ -560,10 +563,12 @@ def _channel_inner(shape: tuple, weight: np.ndarray, axis: int) -> int:
 
 def _prelu_map(op: str, ins: list, weight, inner: int, out, stream) -> None:
     """PReLU ``op`` ("forward", "derivative" or "vjp") over flat device arrays."""
+    threads = _limits.threads
     factory = feature_loops.channel_vjp_kernel if op == "vjp" else feature_loops.channel_map_kernel
-    kernel = _kernel(("prelu", op), lambda: factory(getattr(scalar, f"prelu_{op}")))
+    kernel = _kernel(("prelu", op, threads), lambda: factory(getattr(scalar, f"prelu_{op}"), threads))
     index = feature_loops.index_type(out.size)
-    _launch_items(kernel, out.size, [*ins, weight, index(inner), index(weight.size), out], stream)
+    kernel[_blocks(out.size, threads * cuda_loops.UNROLL), threads, stream](*ins, weight, index(inner),
+                                                                           index(weight.size), out)
 
 
 def _prelu_weight_sums(g, x, weight, shape: tuple, dtype: np.dtype, stream) -> np.ndarray:

@@ -18,7 +18,7 @@ from numba import cuda
 from numba.extending import register_jitable
 
 from fastact._kernels.cuda_compile import kernel as exact_kernel
-from fastact._kernels.cuda_loops import WARP, _identity
+from fastact._kernels.cuda_loops import WARP, _identity, tiled_kernel
 from fastact._kernels.exact import two_product
 
 #: Elements one thread of a reduction sums (about).
@@ -78,16 +78,13 @@ def _piece(index, lanes, segment, rows, features, inner):
 # --- the fused neuron -----------------------------------------------------------------------
 
 
-def bias_map_kernel(f):
+def bias_map_kernel(f, threads: int):
     """out[i] = f(u[i] − θ[c], p) over 1-D contiguous arrays, c = (i // inner) % features
-    (``features`` and ``inner`` of :func:`index_type`)."""
-
-    @exact_kernel
-    def kernel(u, theta, out, p, features, inner):
-        for i in range(cuda.grid(1), u.size, cuda.gridsize(1)):
-            out[i] = f(u[i] - theta[_feature(i, inner, features)], p)
-
-    return kernel
+    (``features`` and ``inner`` of :func:`index_type`); tiled as the element-wise kernels
+    (:func:`fastact._kernels.cuda_loops.tiled_kernel`), ``threads`` per block."""
+    return tiled_kernel("u, theta, out, p, features, inner", ["u"],
+                        lambda v, i: f"f({v[0]} - theta[feature({i}, inner, features)], p)",
+                        {"f": f, "feature": _feature}, threads)
 
 
 def _bias_vjp_kernel(term):
@@ -134,27 +131,19 @@ def bias_vjp_from_y_kernel(f):
 # --- PReLU ------------------------------------------------------------------------------------
 
 
-def channel_map_kernel(f):
+def channel_map_kernel(f, threads: int):
     """out[i] = f(x[i], w[c]) over 1-D contiguous arrays, c = (i // inner) % channels
-    (``inner`` and ``channels`` of :func:`index_type`)."""
-
-    @exact_kernel
-    def kernel(x, w, inner, channels, out):
-        for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
-            out[i] = f(x[i], w[_feature(i, inner, channels)])
-
-    return kernel
+    (``inner`` and ``channels`` of :func:`index_type`), tiled, ``threads`` per block."""
+    return tiled_kernel("x, w, inner, channels, out", ["x"],
+                        lambda v, i: f"f({v[0]}, w[feature({i}, inner, channels)])",
+                        {"f": f, "feature": _feature}, threads)
 
 
-def channel_vjp_kernel(f):
-    """out[i] = f(g[i], x[i], w[c]) over 1-D contiguous arrays."""
-
-    @exact_kernel
-    def kernel(g, x, w, inner, channels, out):
-        for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
-            out[i] = f(g[i], x[i], w[_feature(i, inner, channels)])
-
-    return kernel
+def channel_vjp_kernel(f, threads: int):
+    """out[i] = f(g[i], x[i], w[c]) over 1-D contiguous arrays, tiled, ``threads`` per block."""
+    return tiled_kernel("g, x, w, inner, channels, out", ["g", "x"],
+                        lambda v, i: f"f({v[0]}, {v[1]}, w[feature({i}, inner, channels)])",
+                        {"f": f, "feature": _feature}, threads)
 
 
 def channel_weight_grad_kernel(f):
@@ -184,9 +173,9 @@ def channel_weight_grad_kernel(f):
 
 
 
-def bias_input_kernel():
+def bias_input_kernel(threads: int):
     """out[i] = u[i] − θ[c]: the activation's input, for the parameter gradients."""
-    return bias_map_kernel(_identity)
+    return bias_map_kernel(_identity, threads)
 
 
 #: Rows of a partial array that one thread of :func:`column_sums_kernel` adds.

@@ -70,45 +70,47 @@ def _identity(x, p):
 # --- element-wise ---------------------------------------------------------------------------
 
 
-def _tiled_source(arguments: list[str], unroll: int, threads: int) -> str:
-    """Source of an element-wise kernel over 1-D contiguous arrays: block b takes the tiles
-    b, b + grid, ... of ``unroll``·``threads`` consecutive elements; thread t of the block
-    loads the elements t, t + threads, ... of a tile (each load coalesced across the warp),
-    all ``unroll`` of them before the first store (``out`` may be an input), then stores
-    f of each. The offsets are compile-time constants; the last, partial tile is
-    done one element at a time."""
-    lines = [f"def kernel({', '.join(arguments)}, out, p):",
+def _tiled_source(signature: str, loaded: list[str], element, unroll: int, threads: int) -> str:
+    """Source of an element-wise kernel ``kernel(signature)`` over 1-D contiguous arrays:
+    block b takes the tiles b, b + grid, ... of ``unroll``·``threads`` consecutive elements;
+    thread t of the block loads the elements t, t + threads, ... of a tile from each array of
+    ``loaded`` (each load coalesced across the warp), all ``unroll`` of them before the first
+    store (``out`` may be one of them), then stores ``element(values, index)`` (the source of
+    one element's result) at each. The offsets are compile-time constants; the last, partial
+    tile is done one element at a time."""
+    lines = [f"def kernel({signature}):",
              "    n = out.size",
              f"    i = cuda.blockIdx.x * {unroll * threads} + cuda.threadIdx.x",
              f"    step = cuda.gridDim.x * {unroll * threads}",
              f"    while i + {(unroll - 1) * threads} < n:"]
     for j in range(unroll):
-        lines += [f"        {a}{j} = {a}[i + {j * threads}]" for a in arguments]
+        lines += [f"        {a}{j} = {a}[i + {j * threads}]" for a in loaded]
     for j in range(unroll):
-        values = ", ".join(f"{a}{j}" for a in arguments)
-        lines.append(f"        out[i + {j * threads}] = f({values}, p)")
+        lines.append(f"        out[i + {j * threads}] = {element([f'{a}{j}' for a in loaded], f'i + {j * threads}')}")
     lines += ["        i += step",
               f"    for _ in range({unroll}):",
               "        if i < n:",
-              f"            out[i] = f({', '.join(f'{a}[i]' for a in arguments)}, p)",
+              f"            out[i] = {element([f'{a}[i]' for a in loaded], 'i')}",
               f"        i += {threads}"]
     return "\n".join(lines)
 
 
-def _tiled_kernel(f, arguments: list[str], threads: int):
-    namespace = {"cuda": cuda, "f": f}
-    exec(_tiled_source(arguments, UNROLL, threads), namespace)
+def tiled_kernel(signature: str, loaded: list[str], element, names: dict, threads: int):
+    """The kernel of :func:`_tiled_source`, its source run with ``names`` (and ``cuda``) as
+    globals; launch it with ``threads`` threads per block."""
+    namespace = {"cuda": cuda, **names}
+    exec(_tiled_source(signature, loaded, element, UNROLL, threads), namespace)
     return exact_kernel(namespace["kernel"])
 
 
 def map_kernel(f, threads: int):
     """out[i] = f(x[i], p) over 1-D contiguous arrays; launch with ``threads`` per block."""
-    return _tiled_kernel(f, ["x"], threads)
+    return tiled_kernel("x, out, p", ["x"], lambda v, i: f"f({v[0]}, p)", {"f": f}, threads)
 
 
 def vjp_kernel(f, threads: int):
     """out[i] = f(g[i], x[i], p) over 1-D contiguous arrays; launch with ``threads`` per block."""
-    return _tiled_kernel(f, ["g", "x"], threads)
+    return tiled_kernel("g, x, out, p", ["g", "x"], lambda v, i: f"f({v[0]}, {v[1]}, p)", {"f": f}, threads)
 
 
 def map_strided_kernel(f):
