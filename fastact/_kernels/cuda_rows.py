@@ -14,11 +14,11 @@ instruction footprint, many resident warps.
 Columns (an axis other than the last): one thread per (outer, inner) line, three passes over
 the line (maximum, sum, write), consecutive threads on consecutive memory.
 
-The arithmetic is the CPU kernels' (:mod:`fastact._kernels.cpu_loops`): softmax (and softmin,
-the input negated as it is read) e = e^z + e^z·dz with z + dz = x − m exactly (``two_sum``),
-stored in the output's dtype, summed in float64, then divided by the sum (float32 output: times
-the float64 reciprocal, which rounds to the same float32 but for ties at 2^-29 relative);
-log_softmax z − log Σ e^z with z = x − m and e^z in float64. float64 sums are Neumaier-
+The arithmetic is the CPU kernels' (:mod:`fastact._kernels.softmax_rows`): softmax (and
+softmin, the input negated as it is read) e = e^z + e^z·dz with z + dz = x − m exactly
+(``two_sum``), stored in the output's dtype, summed in float64, then divided by the sum
+(float32 output: times the float64 reciprocal, which rounds to the same float32 but for ties
+at 2^-29 relative); log_softmax (z − log Σ e^z) + dz with z + dz = x − m in float64. float64 sums are Neumaier-
 compensated per lane and added across lanes with exact two-sums (float32 terms summed in
 float64 need no compensation). The kernels compile without contraction
 (:mod:`fastact._kernels.cuda_compile`), so each formula rounds as on the CPU.
@@ -39,10 +39,10 @@ from fastact._kernels.cuda_loops import WARP, _exchange, _nanmax
 from fastact._kernels.exact import two_sum
 
 #: The row-wise functions: softmax, and the two built from the same kernels.
-#: log_softmax: y = z − log Σ e^z, z = x − max x (each e^z in float64, as on the CPU);
+#: log_softmax: y = z − log Σ e^z, z = x − max x (in float64, as on the CPU);
 #: softmin: softmax(−x), the input negated as it is read.
 FORWARD_KINDS = ("softmax", "log_softmax", "softmin")
-#: Their backward passes from y: y ⊙ (g − Σ g·y), g − e^y·Σ g, −y ⊙ (g − Σ g·y).
+#: Their backward passes from y: y ⊙ (g − Σ g·y), g − e^y·Σ g, y ⊙ (Σ g·y − g).
 VJP_KINDS = ("softmax_vjp", "log_softmax_vjp", "softmin_vjp")
 
 
@@ -57,6 +57,21 @@ def _neumaier(total, compensation, v):
 @register_jitable
 def _plain(total, compensation, v):
     return total + v, compensation
+
+
+@register_jitable
+def exp_term(v, m):
+    """e^(v − m) with the rounding error of v − m, in v's dtype (the CPU's formula)."""
+    z, dz = two_sum(v, -m)
+    e = vmath.exp(z)
+    return e + e * dz
+
+
+@register_jitable
+def log_term(v, m, log_total):
+    """(z − log Σ) + dz with z + dz = v − m exactly, in float64 (the CPU's log_softmax)."""
+    z, dz = two_sum(numba.float64(v), -numba.float64(m))
+    return (z - log_total) + dz
 
 
 def _adder(dtype):
@@ -95,11 +110,11 @@ def _vjp_parts(kind: str):
     else:
         @register_jitable
         def term(g, y):
-            return numba.float64(g * y)
+            return numba.float64(g) * y
 
         @register_jitable
         def result(g, y, total):
-            return -(y * (g - total))
+            return y * (total - g)
 
     return term, result
 
@@ -174,13 +189,6 @@ def forward_kernel(dtype, kind: str, group: int, rows_per_block: int, cap: int):
     def load(x, r, i):
         return -x[r, i] if negate else x[r, i]
 
-    @register_jitable
-    def exp_term(v, m):
-        """e^(v − m) with the rounding error of v − m, in v's dtype (the CPU's formula)."""
-        z, dz = two_sum(v, -m)
-        e = vmath.exp(z)
-        return e + e * dz
-
     @exact_kernel
     def kernel(x, out):
         rows, n = x.shape
@@ -205,7 +213,7 @@ def forward_kernel(dtype, kind: str, group: int, rows_per_block: int, cap: int):
             for i in range(lane, length, group):
                 v = cache[slot, i] if cached else load(x, r, i)
                 if log:
-                    total, compensation = add(total, compensation, vmath.exp(numba.float64(v - m)))
+                    total, compensation = add(total, compensation, exp_term(numba.float64(v), numba.float64(m)))
                 else:
                     e = exp_term(v, m)
                     if cached:
@@ -218,7 +226,7 @@ def forward_kernel(dtype, kind: str, group: int, rows_per_block: int, cap: int):
                 log_total = vmath.log(total)
                 for i in range(lane, length, group):
                     v = cache[slot, i] if cached else load(x, r, i)
-                    out[r, i] = numba.float64(v - m) - log_total
+                    out[r, i] = log_term(v, m, log_total)
             else:
                 scale = 1.0 / total
                 for i in range(lane, length, group):
@@ -294,19 +302,16 @@ def columns_kernel(dtype, kind: str):
             for i in range(n):
                 v = -x[o, i, q] if negate else x[o, i, q]
                 if log:
-                    total, compensation = add(total, compensation, vmath.exp(numba.float64(v - m)))
+                    total, compensation = add(total, compensation, exp_term(numba.float64(v), numba.float64(m)))
                 else:
-                    z, dz = two_sum(v, -m)
-                    e = vmath.exp(z)
-                    e = e + e * dz
+                    e = exp_term(v, m)
                     out[o, i, q] = e
                     total, compensation = add(total, compensation, numba.float64(e))
             total += compensation
             if log:
                 log_total = vmath.log(total)
                 for i in range(n):
-                    v = -x[o, i, q] if negate else x[o, i, q]
-                    out[o, i, q] = numba.float64(v - m) - log_total
+                    out[o, i, q] = log_term(-x[o, i, q] if negate else x[o, i, q], m, log_total)
             else:
                 scale = 1.0 / total
                 for i in range(n):
