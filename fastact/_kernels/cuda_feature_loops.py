@@ -2,7 +2,8 @@
 PReLU, built around the scalar formulas of :mod:`fastact._kernels.scalar` as device functions.
 
 The operands are 1-D C-contiguous views of an (outer, C, inner) array: element i belongs to
-feature (i // inner) % C. The reductions over every axis but the feature axis (dθ of the
+feature (i // inner) % C, computed in 32-bit unsigned arithmetic where the indices fit
+(:func:`index_type`). The maps are tiled as the element-wise kernels are. The reductions over every axis but the feature axis (dθ of the
 neuron, the slopes' gradient of PReLU) are cut into fixed pieces by :func:`pieces`, one thread
 per piece, each summing its elements in float64 with Neumaier compensation into its own slot
 of a partial array; the caller adds the slots of each feature exactly (``math.fsum``). The
