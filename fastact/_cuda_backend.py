@@ -22,7 +22,6 @@ Kernels compile on first use, once per (operation, activation, dtype) and launch
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import threading
 from dataclasses import dataclass, replace
@@ -36,7 +35,7 @@ from fastact import _layout, _validate
 from fastact._catalog import Activation
 from fastact._cuda_arrays import F64, Operand
 from fastact._kernels import cuda_feature_loops as feature_loops
-from fastact._kernels import cuda_loops, scalar
+from fastact._kernels import cuda_loops, cuda_rows, scalar
 from fastact._kernels.cuda_loops import REDUCTION_CHUNK, REDUCTION_THREADS, WARP
 
 
@@ -46,15 +45,17 @@ class Limits:
 
     threads: threads per block of the element-wise kernels (and rows per block × 32 for
     rows of at most 32·max_k elements). blocks: the most blocks of a grid-stride launch
-    (None: enough to fill every multiprocessor once). max_k: row elements per thread held in
-    registers by softmax. max_group: threads per row for rows longer than 32·max_k; rows longer
-    than max_group·max_k are read twice.
+    (None: as many as the work fills). max_k: row elements per lane of a warp
+    that takes a row alone; longer rows take a block of up to max_group threads.
+    row_cache_bytes: shared memory per block that caches rows (0: rows are read from global
+    memory for each pass); 48 KiB, the most a block may hold without opting in.
     """
 
     threads: int = 256
     blocks: int | None = None
     max_k: int = 32
     max_group: int = 512
+    row_cache_bytes: int = 48 * 1024
 
 
 _limits = Limits()
@@ -87,15 +88,17 @@ def _kernel(key: tuple, build):
     return kernel
 
 
-@functools.cache
-def _multiprocessors() -> int:
-    return getattr(cuda.get_current_device(), "MULTIPROCESSOR_COUNT", None) or 1
+#: The most blocks of a grid (CUDA's limit on gridDim.x).
+MAX_GRID = 2**31 - 1
 
 
-def _blocks(work: int, per_block: int, threads: int) -> int:
-    """Blocks for ``work`` items at ``per_block`` items per block, at most one full wave."""
-    most = _limits.blocks or _multiprocessors() * max(1, 2048 // threads)
-    return max(1, min(-(-work // per_block), most))
+def _blocks(work: int, per_block: int) -> int:
+    """Blocks for ``work`` items at ``per_block`` items per block: every block its share, in
+    as many waves as that takes. A grid capped at "one wave" of an assumed occupancy runs a
+    second, partly filled wave whenever registers or shared memory allow fewer resident
+    blocks than assumed (1.3 to 1.6 waves cost 2); many waves make the last one cheap. The
+    kernels loop grid-stride, so ``Limits.blocks`` may cap the grid (the tests do)."""
+    return max(1, min(-(-work // per_block), _limits.blocks or MAX_GRID))
 
 
 def _synchronize(stream) -> None:
@@ -113,14 +116,11 @@ _STRIDED = {"forward": cuda_loops.map_strided_kernel, "derivative": cuda_loops.m
             "vjp": cuda_loops.vjp_strided_kernel, "vjp_from_y": cuda_loops.vjp_strided_kernel}
 
 
-def _flat_kernel(op: str, name: str):
-    return _kernel((op, name, "flat"), lambda: _FLAT[op](getattr(scalar, f"{name}_{op}")))
-
-
-def _launch_flat(kernel, arrays_: list, p: tuple, stream) -> None:
-    n = arrays_[-1].size
+def _launch_flat(op: str, name: str, arrays_: list, p: tuple, stream) -> None:
+    """``op`` of activation ``name`` over 1-D contiguous device arrays (inputs, then out)."""
     threads = _limits.threads
-    kernel[_blocks(n, threads, threads), threads, stream](*arrays_, p)
+    kernel = _kernel((op, name, "flat", threads), lambda: _FLAT[op](getattr(scalar, f"{name}_{op}"), threads))
+    kernel[_blocks(arrays_[-1].size, threads * cuda_loops.UNROLL), threads, stream](*arrays_, p)
 
 
 def _launch_strided(kernel, operands: list[Operand], p: tuple, stream) -> None:
@@ -131,7 +131,7 @@ def _launch_strided(kernel, operands: list[Operand], p: tuple, stream) -> None:
     pad = 4 - len(shape) + lead
     inner = (1,) * pad + tuple(shape[lead:])
     threads = _limits.threads
-    blocks = _blocks(math.prod(inner), threads, threads)
+    blocks = _blocks(math.prod(inner), threads)
     for index in np.ndindex(*shape[:lead]):
         views = [op.view(inner, (0,) * pad + tuple(s[lead:]), sum(i * step for i, step in zip(index, s)))
                  for op, s in zip(operands, strides)]
@@ -164,7 +164,7 @@ def _elementwise_on_device(spec: Activation, op: str, ins: list[Operand], out: O
     orders = {a.order() for a in (*ins, out)}
     if len(orders) == 1 and None not in orders:
         flat = [a.view((out.size,), (a.dtype.itemsize,)) for a in (*ins, out)]
-        _launch_flat(_flat_kernel(op, spec.name), flat, p, stream)
+        _launch_flat(op, spec.name, flat, p, stream)
     else:
         kernel = _kernel((op, spec.name, "strided"), lambda: _STRIDED[op](getattr(scalar, f"{spec.name}_{op}")))
         _launch_strided(kernel, [*ins, out], p, stream)
@@ -179,8 +179,7 @@ def elementwise(spec: Activation, op: str, arrays_: tuple, out: np.ndarray | Non
         return out
     flat, flat_out, pending = _layout.flat_operands(arrays_, out)
     device_out = cuda.device_array(flat_out.shape, flat_out.dtype)
-    _launch_flat(_flat_kernel(op, spec.name), [*map(cuda.to_device, flat), device_out],
-                 spec.pack(out.dtype, values), 0)
+    _launch_flat(op, spec.name, [*map(cuda.to_device, flat), device_out], spec.pack(out.dtype, values), 0)
     device_out.copy_to_host(flat_out)
     if pending is not None:
         np.copyto(out, pending)
@@ -202,7 +201,7 @@ def _param_sums(spec: Activation, g, x, values: tuple, dtype: np.dtype, stream) 
         partial = np.zeros((chunks, stop - start))
         if chunks:
             device_partial = cuda.device_array(partial.shape, np.float64)
-            kernel[_blocks(chunks, 1, REDUCTION_THREADS), REDUCTION_THREADS, stream](g, x, p, start, device_partial)
+            kernel[_blocks(chunks, 1), REDUCTION_THREADS, stream](g, x, p, start, device_partial)
             device_partial.copy_to_host(partial, stream=stream)
             _synchronize(stream)
         sums = [math.fsum(column) for column in partial.T]
@@ -219,52 +218,50 @@ def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -
 # --- softmax ----------------------------------------------------------------------------------
 
 
-def _row_plan(n: int) -> tuple:
-    """("cached", k, group, rows per block) or ("online", group) for rows of n elements."""
+def _row_plan(n: int, itemsize: int, arrays_: int) -> tuple[int, int, int]:
+    """(threads per row, rows per block, cached elements per row or 0) for rows of n elements
+    of ``itemsize`` bytes, ``arrays_`` of them cached per row (the inputs)."""
     limits = _limits
     if n <= WARP * limits.max_k:
-        k = min(1 << (-(-n // WARP) - 1).bit_length(), limits.max_k)
-        return "cached", k, WARP, max(1, limits.threads // WARP)
-    if n <= limits.max_group * limits.max_k:
-        return "cached", limits.max_k, 1 << (-(-n // limits.max_k) - 1).bit_length(), 1
-    return "online", limits.max_group
-
-
-def _row_kernel(kind: str, dtype: np.dtype, plan: tuple):
-    """The row kernel of ``kind`` (a forward or backward row-wise function) for ``plan``."""
-    backward = kind.endswith("_vjp")
-    if plan[0] == "cached":
-        factory = cuda_loops.softmax_vjp_cached_kernel if backward else cuda_loops.softmax_cached_kernel
-        return factory(dtype, *plan[1:], kind=kind)
-    if backward:
-        return cuda_loops.softmax_vjp_online_kernel(*plan[1:], kind=kind)
-    return cuda_loops.softmax_online_kernel(dtype, *plan[1:], kind=kind)
-
-
-def _column_kernel(kind: str, dtype: np.dtype):
-    if kind.endswith("_vjp"):
-        return cuda_loops.softmax_vjp_columns_kernel(kind=kind)
-    return cuda_loops.softmax_columns_kernel(dtype, kind=kind)
+        group = WARP
+        cap = WARP * (1 << (-(-n // WARP) - 1).bit_length())
+        rows_per_block = max(1, limits.threads // WARP)
+    else:
+        group = min(limits.max_group, 1 << (-(-n // limits.max_k) - 1).bit_length())
+        cap = 1 << (n - 1).bit_length()
+        rows_per_block = 1
+    fit = limits.row_cache_bytes // (cap * itemsize * arrays_)
+    if fit == 0:
+        return group, rows_per_block, 0
+    return group, min(rows_per_block, fit), cap
 
 
 def _launch_rows(kind: str, views: list, stream) -> None:
     """Row-wise ``kind`` over 2-D device arrays (rows, n): inputs, then the output."""
     rows, n = views[-1].shape
     dtype = np.dtype(views[-1].dtype)
-    plan = _row_plan(n)
-    kernel = _kernel((kind, dtype.char) + plan, lambda: _row_kernel(kind, dtype, plan))
-    group, rows_per_block = (plan[2], plan[3]) if plan[0] == "cached" else (plan[1], 1)
+    backward = kind.endswith("_vjp")
+    plan = _row_plan(n, dtype.itemsize, 2 if backward else 1)
+    factory = cuda_rows.backward_kernel if backward else cuda_rows.forward_kernel
+    kernel = _kernel((kind, dtype.char) + plan, lambda: factory(dtype, kind, *plan))
+    group, rows_per_block, _ = plan
     block = group * rows_per_block
-    kernel[_blocks(rows, rows_per_block, block), block, stream](*views)
+    kernel[_blocks(rows, rows_per_block), block, stream](*views)
+
+
+#: Threads per block of the column kernels (one thread per line: small blocks spread few
+#: lines over more multiprocessors).
+COLUMN_THREADS = 64
 
 
 def _launch_columns(kind: str, views: list, stream) -> None:
     """``kind`` along axis 1 of 3-D device arrays (outer, n, inner), one thread per line."""
     outer, _, inner = views[-1].shape
     dtype = np.dtype(views[-1].dtype)
-    kernel = _kernel((kind, dtype.char, "columns"), lambda: _column_kernel(kind, dtype))
-    threads = _limits.threads
-    kernel[_blocks(outer * inner, threads, threads), threads, stream](*views)
+    factory = cuda_rows.columns_backward_kernel if kind.endswith("_vjp") else cuda_rows.columns_kernel
+    kernel = _kernel((kind, dtype.char, "columns"), lambda: factory(dtype, kind))
+    threads = min(_limits.threads, COLUMN_THREADS)
+    kernel[_blocks(outer * inner, threads), threads, stream](*views)
 
 
 def _lines(op: Operand, axis: int):
@@ -478,7 +475,7 @@ def softmax_backward_on_device(function: str, grad, y, axis, out, kind: str = "s
 def _launch_items(kernel, items: int, args: list, stream) -> None:
     """A grid-stride launch over ``items`` work items."""
     threads = _limits.threads
-    kernel[_blocks(items, threads, threads), threads, stream](*args)
+    kernel[_blocks(items, threads), threads, stream](*args)
 
 
 def _feature_sums(partial_on_device, features: int, dtype: np.dtype, stream) -> np.ndarray:
@@ -499,13 +496,16 @@ def _feature_sums(partial_on_device, features: int, dtype: np.dtype, stream) -> 
 
 def _bias_map(kind: str, spec: Activation | None, u, theta, out, values: tuple, shape: tuple, stream) -> None:
     """out = f(u − θ) (``kind`` "forward") or u − θ (``kind`` "input") over flat device arrays."""
+    threads = _limits.threads
     if kind == "input":
-        kernel, p = _kernel(("bias_input",), feature_loops.bias_input_kernel), ()
+        kernel, p = _kernel(("bias_input", threads), lambda: feature_loops.bias_input_kernel(threads)), ()
     else:
-        kernel = _kernel(("bias_forward", spec.name),
-                         lambda: feature_loops.bias_map_kernel(getattr(scalar, f"{spec.name}_forward")))
+        kernel = _kernel(("bias_forward", spec.name, threads),
+                         lambda: feature_loops.bias_map_kernel(getattr(scalar, f"{spec.name}_forward"), threads))
         p = spec.pack(np.dtype(out.dtype), values)
-    _launch_items(kernel, out.size, [u, theta, out, p, shape[1], shape[2]], stream)
+    index = feature_loops.index_type(out.size)
+    kernel[_blocks(out.size, threads * cuda_loops.UNROLL), threads, stream](u, theta, out, p, index(shape[1]),
+                                                                           index(shape[2]))
 
 
 def _bias_vjp(op: str, spec: Activation, g, a, theta, du, values: tuple, shape: tuple, stream) -> np.ndarray:
@@ -567,9 +567,12 @@ def _channel_inner(shape: tuple, weight: np.ndarray, axis: int) -> int:
 
 def _prelu_map(op: str, ins: list, weight, inner: int, out, stream) -> None:
     """PReLU ``op`` ("forward", "derivative" or "vjp") over flat device arrays."""
+    threads = _limits.threads
     factory = feature_loops.channel_vjp_kernel if op == "vjp" else feature_loops.channel_map_kernel
-    kernel = _kernel(("prelu", op), lambda: factory(getattr(scalar, f"prelu_{op}")))
-    _launch_items(kernel, out.size, [*ins, weight, inner, out], stream)
+    kernel = _kernel(("prelu", op, threads), lambda: factory(getattr(scalar, f"prelu_{op}"), threads))
+    index = feature_loops.index_type(out.size)
+    kernel[_blocks(out.size, threads * cuda_loops.UNROLL), threads, stream](*ins, weight, index(inner),
+                                                                           index(weight.size), out)
 
 
 def _prelu_weight_sums(g, x, weight, shape: tuple, dtype: np.dtype, stream) -> np.ndarray:

@@ -2,7 +2,8 @@
 PReLU, built around the scalar formulas of :mod:`fastact._kernels.scalar` as device functions.
 
 The operands are 1-D C-contiguous views of an (outer, C, inner) array: element i belongs to
-feature (i // inner) % C. The reductions over every axis but the feature axis (dθ of the
+feature (i // inner) % C, computed in 32-bit unsigned arithmetic where the indices fit
+(:func:`index_type`). The maps are tiled as the element-wise kernels are. The reductions over every axis but the feature axis (dθ of the
 neuron, the slopes' gradient of PReLU) are cut into fixed pieces by :func:`pieces`, one thread
 per piece, each summing its elements in float64 with Neumaier compensation into its own slot
 of a partial array; the caller adds the slots of each feature exactly (``math.fsum``). The
@@ -13,10 +14,12 @@ bit.
 from __future__ import annotations
 
 import numba
+import numpy as np
 from numba import cuda
 from numba.extending import register_jitable
 
-from fastact._kernels.cuda_loops import WARP, _identity
+from fastact._kernels.cuda_compile import kernel as exact_kernel
+from fastact._kernels.cuda_loops import WARP, _identity, tiled_kernel
 from fastact._kernels.exact import two_product
 
 #: Elements one thread of a reduction sums (about).
@@ -36,6 +39,20 @@ def pieces(outer: int, features: int, inner: int) -> tuple[int, int, int, int]:
     rows = max(1, lanes * PER_THREAD // segment)
     slots = -(-outer // rows) * -(-inner // segment) * lanes
     return lanes, segment, rows, slots
+
+
+def index_type(size: int):
+    """The unsigned integer type of the feature-index arguments for arrays of ``size``
+    elements: 32 bits where the indices fit, so that :func:`_feature` divides in 32 bits
+    (a 64-bit division is a long software sequence on a GPU)."""
+    return np.uint32 if size < 2**32 else np.uint64
+
+
+@register_jitable
+def _feature(i, inner, features):
+    """(i // inner) % features in the unsigned type T of ``inner`` and ``features``."""
+    T = type(inner)
+    return T(T(T(i) // inner) % features)
 
 
 @register_jitable
@@ -62,21 +79,19 @@ def _piece(index, lanes, segment, rows, features, inner):
 # --- the fused neuron -----------------------------------------------------------------------
 
 
-def bias_map_kernel(f):
-    """out[i] = f(u[i] − θ[c], p) over 1-D contiguous arrays, c = (i // inner) % features."""
-
-    @cuda.jit
-    def kernel(u, theta, out, p, features, inner):
-        for i in range(cuda.grid(1), u.size, cuda.gridsize(1)):
-            out[i] = f(u[i] - theta[(i // inner) % features], p)
-
-    return kernel
+def bias_map_kernel(f, threads: int):
+    """out[i] = f(u[i] − θ[c], p) over 1-D contiguous arrays, c = (i // inner) % features
+    (``features`` and ``inner`` of :func:`index_type`); tiled as the element-wise kernels
+    (:func:`fastact._kernels.cuda_loops.tiled_kernel`), ``threads`` per block."""
+    return tiled_kernel("u, theta, out, p, features, inner", ["u"],
+                        lambda v, i: f"f({v[0]} - theta[feature({i}, inner, features)], p)",
+                        {"f": f, "feature": _feature}, threads)
 
 
 def _bias_vjp_kernel(term):
     """du[i] = term(g[i], a[i], θ[c], p) and partial[slot, c] = −Σ du over each piece."""
 
-    @cuda.jit
+    @exact_kernel
     def kernel(g, a, theta, du, p, outer, features, inner, lanes, segment, rows, partial):
         for index in range(cuda.grid(1), partial.shape[0] * features, cuda.gridsize(1)):
             c, lane, first, start, slot = _piece(index, lanes, segment, rows, features, inner)
@@ -117,35 +132,26 @@ def bias_vjp_from_y_kernel(f):
 # --- PReLU ------------------------------------------------------------------------------------
 
 
-def channel_map_kernel(f):
-    """out[i] = f(x[i], w[c]) over 1-D contiguous arrays, c = (i // inner) % w.size."""
-
-    @cuda.jit
-    def kernel(x, w, inner, out):
-        channels = w.size
-        for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
-            out[i] = f(x[i], w[(i // inner) % channels])
-
-    return kernel
+def channel_map_kernel(f, threads: int):
+    """out[i] = f(x[i], w[c]) over 1-D contiguous arrays, c = (i // inner) % channels
+    (``inner`` and ``channels`` of :func:`index_type`), tiled, ``threads`` per block."""
+    return tiled_kernel("x, w, inner, channels, out", ["x"],
+                        lambda v, i: f"f({v[0]}, w[feature({i}, inner, channels)])",
+                        {"f": f, "feature": _feature}, threads)
 
 
-def channel_vjp_kernel(f):
-    """out[i] = f(g[i], x[i], w[c]) over 1-D contiguous arrays."""
-
-    @cuda.jit
-    def kernel(g, x, w, inner, out):
-        channels = w.size
-        for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
-            out[i] = f(g[i], x[i], w[(i // inner) % channels])
-
-    return kernel
+def channel_vjp_kernel(f, threads: int):
+    """out[i] = f(g[i], x[i], w[c]) over 1-D contiguous arrays, tiled, ``threads`` per block."""
+    return tiled_kernel("g, x, w, inner, channels, out", ["g", "x"],
+                        lambda v, i: f"f({v[0]}, {v[1]}, w[feature({i}, inner, channels)])",
+                        {"f": f, "feature": _feature}, threads)
 
 
 def channel_weight_grad_kernel(f):
     """partial[slot, c] = Σ over each piece of f(g, x, w[c]) (``f``: ``prelu_weight_vjp``, g·x
     or 0), in float64 with the products' rounding errors (``two_product``) compensated too."""
 
-    @cuda.jit
+    @exact_kernel
     def kernel(g, x, w, outer, inner, lanes, segment, rows, partial):
         channels = w.size
         for index in range(cuda.grid(1), partial.shape[0] * channels, cuda.gridsize(1)):
@@ -168,9 +174,9 @@ def channel_weight_grad_kernel(f):
 
 
 
-def bias_input_kernel():
+def bias_input_kernel(threads: int):
     """out[i] = u[i] − θ[c]: the activation's input, for the parameter gradients."""
-    return bias_map_kernel(_identity)
+    return bias_map_kernel(_identity, threads)
 
 
 #: Rows of a partial array that one thread of :func:`column_sums_kernel` adds.
@@ -181,7 +187,7 @@ def column_sums_kernel():
     """reduced[b, c] = Σ partial[b·chunk : (b+1)·chunk, c], Neumaier-compensated, one thread
     per (b, c): a fixed order, so that the host adds far fewer numbers exactly."""
 
-    @cuda.jit
+    @exact_kernel
     def kernel(partial, reduced, chunk):
         rows, columns = partial.shape
         for index in range(cuda.grid(1), reduced.size, cuda.gridsize(1)):
