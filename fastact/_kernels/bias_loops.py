@@ -5,7 +5,8 @@ middle (inner is 1 when the features are the last axis). Every inner loop is uni
 the features when inner is 1 and over inner otherwise, so it vectorizes. Loops run over fixed
 blocks of ``rows_per_block(C, inner)`` outer indices, so the reductions over every axis but
 the feature axis are deterministic: the block partition, not the thread count, fixes the
-summation order. Caching and lazy compilation as in :mod:`fastact._kernels.cpu_loops`.
+summation order. Inner loops index row slices from 0, so LLVM sees non-negative indices (no
+wrap-around select on the address) and vectorizes them. Caching and lazy compilation as in :mod:`fastact._kernels.cpu_loops`.
 """
 
 from __future__ import annotations
@@ -26,17 +27,17 @@ def bias_map_loop(f, parallel: bool):
 
     def loop(u, theta, out, p, outer, features, inner):
         tag  # noqa: B018
+        width = features * inner
         for o in prange(outer):
-            base = o * features * inner
+            u_row, out_row = u[o * width:(o + 1) * width], out[o * width:(o + 1) * width]
             if inner == 1:
                 for c in range(features):
-                    out[base + c] = f(u[base + c] - theta[c], p)
+                    out_row[c] = f(u_row[c] - theta[c], p)
             else:
                 for c in range(features):
                     t = theta[c]
-                    start = base + c * inner
-                    for i in range(start, start + inner):
-                        out[i] = f(u[i] - t, p)
+                    for i in range(c * inner, (c + 1) * inner):
+                        out_row[i] = f(u_row[i] - t, p)
 
     return _jit(loop, parallel)
 
@@ -47,23 +48,24 @@ def bias_vjp_loop(f, parallel: bool):
 
     def loop(g, u, theta, du, p, outer, features, inner, block, dtheta_partial):
         tag  # noqa: B018
+        width = features * inner
         for b in prange(dtheta_partial.shape[0]):
             acc = dtheta_partial[b]
             for o in range(b * block, min((b + 1) * block, outer)):
-                base = o * features * inner
+                rows = slice(o * width, (o + 1) * width)
+                g_row, u_row, du_row = g[rows], u[rows], du[rows]
                 if inner == 1:
                     for c in range(features):
-                        d = f(g[base + c], u[base + c] - theta[c], p)
-                        du[base + c] = d
+                        d = f(g_row[c], u_row[c] - theta[c], p)
+                        du_row[c] = d
                         acc[c] -= d
                 else:
                     for c in range(features):
                         t = theta[c]
-                        start = base + c * inner
                         s = 0.0
-                        for i in range(start, start + inner):
-                            d = f(g[i], u[i] - t, p)
-                            du[i] = d
+                        for i in range(c * inner, (c + 1) * inner):
+                            d = f(g_row[i], u_row[i] - t, p)
+                            du_row[i] = d
                             s += d
                         acc[c] -= s
 
