@@ -85,12 +85,14 @@ FA_INLINE void fa_add_slope_term(double *total, double *comp, double g, double x
 
 /* ---- per type: rows (fastact/_kernels/cpu_loops.py and rows.py: the same numerics) ----
  * max: NaN-propagating, 8 lanes; e^(x − m) as e^z + e^z·dz with z + dz = x − m exactly
- * (two_sum); sums in double, Neumaier-compensated in each of 8 lanes (so the sum g·y of the
- * backward pass keeps its accuracy under cancellation). softmin is softmax of −x. */
+ * (two_sum); sums in double, in 8 lanes over blocks of 256 elements, the block sums added with
+ * Neumaier's compensation (fastact/_kernels/rows.py: the same order, so the same sums).
+ * softmin is softmax of −x. */
 
 #define FA_LARGER(a, m) (((a) > (m) || (a) != (a)) ? (a) : (m))
 
 /* What a row sum adds up: a[i], a[i]·b[i] or e^(a[i] − m). */
+#define FA_ROW_BLOCK 256
 enum { FA_TERM_SUM, FA_TERM_DOT, FA_TERM_EXP };
 
 #define FA_TYPE_HELPERS(T, S, EXP)                                                             \
@@ -117,23 +119,18 @@ enum { FA_TERM_SUM, FA_TERM_DOT, FA_TERM_EXP };
         return term == FA_TERM_SUM ? (double)a[i]                                              \
                : term == FA_TERM_DOT ? (double)a[i] * b[i] : (double)fa_shifted_exp_##S(a[i], m); \
     }                                                                                          \
-    /* Σ of a term over a row, in double, Neumaier-compensated in each of 8 lanes */           \
+    /* Σ of a term over a row in double: 8 lanes over blocks of FA_ROW_BLOCK elements, the      \
+     * block sums added with Neumaier's compensation (rows.row_sum's order) */                 \
     FA_INLINE double fa_row_sum_##S(int term, const T *a, const T *b, T m, ptrdiff_t n) {     \
-        double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, c[8] = {0, 0, 0, 0, 0, 0, 0, 0};               \
-        ptrdiff_t i = 0;                                                                       \
-        for (; i + 8 <= n; i += 8)                                                             \
-            for (int j = 0; j < 8; j++) {                                                      \
-                double v = fa_term_##S(term, a, b, m, i + j);                                  \
-                FA_NEUMAIER_ADD(s[j], c[j], v);                                                \
-            }                                                                                  \
-        for (; i < n; i++) {                                                                   \
-            double v = fa_term_##S(term, a, b, m, i);                                          \
-            FA_NEUMAIER_ADD(s[0], c[0], v);                                                    \
-        }                                                                                      \
         double total = 0.0, compensation = 0.0;                                                \
-        for (int j = 0; j < 8; j++) {                                                          \
-            FA_NEUMAIER_ADD(total, compensation, s[j]);                                        \
-            compensation += c[j];                                                              \
+        for (ptrdiff_t start = 0; start < n; start += FA_ROW_BLOCK) {                          \
+            ptrdiff_t i = start, stop = n - start < FA_ROW_BLOCK ? n : start + FA_ROW_BLOCK;   \
+            double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                            \
+            for (; i + 8 <= stop; i += 8)                                                      \
+                for (int j = 0; j < 8; j++) s[j] += fa_term_##S(term, a, b, m, i + j);         \
+            for (; i < stop; i++) s[0] += fa_term_##S(term, a, b, m, i);                       \
+            double v = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));      \
+            FA_NEUMAIER_ADD(total, compensation, v);                                           \
         }                                                                                      \
         return total + compensation;                                                           \
     }                                                                                          \
