@@ -47,10 +47,7 @@ def _threads_for(size: int) -> int:
 
 def _kernel(name: str, p: tuple) -> int:
     """The kernel set of activation ``name`` with parameters ``p`` (gelu's by its form)."""
-    kernel = _KERNELS.get("gelu_tanh" if name == "gelu" and p[0] else name)
-    if kernel is None:
-        raise NotImplementedError(f"the cython backend has no kernels for {name!r}; use backend='numba' or 'auto'")
-    return kernel
+    return _KERNELS["gelu_tanh" if name == "gelu" and p[0] else name]
 
 
 def _run(kind: str, name: str | None, size: int, *args) -> None:
