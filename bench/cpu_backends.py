@@ -28,15 +28,16 @@ import numpy as np
 import fastact
 
 
-def median_time(f, repeat=15, number=1):
+def median_time(f, repeat=15, number=1, clock=time.perf_counter, percentile=50):
+    """The median (or ``percentile``) of ``repeat`` timings of ``number`` calls, per call."""
     f()
     times = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         for _ in range(number):
             f()
-        times.append((time.perf_counter() - t) / number)
-    return float(np.median(times))
+        times.append((clock() - t) / number)
+    return float(np.percentile(times, percentile))
 
 
 def probe():
@@ -175,22 +176,13 @@ def _cases(n: int, dtype) -> dict:
 
 
 def functions():
-    def cpu_time(call, repeat):
-        call()
-        call()
-        times = []
-        for _ in range(repeat):
-            t = time.thread_time()
-            call()
-            times.append(time.thread_time() - t)
-        return float(np.percentile(times, 25))
-
     threads = fastact.get_num_threads()
     fastact.set_num_threads(1)
     try:
         for n in (100_000, 1_000_000):
             for name, call in _cases(n, np.float32).items():
-                t = {b: cpu_time(lambda: call(b), 21) for b in ("cython", "numba")}
+                t = {b: median_time(lambda: call(b), 21, clock=time.thread_time, percentile=25)
+                     for b in ("cython", "numba")}
                 print(f"float32 n={n:<8} {name:34} cython {t['cython'] * 1e6:9.1f} us  numba "
                       f"{t['numba'] * 1e6:9.1f} us  numba/cython {t['numba'] / t['cython']:5.2f}", flush=True)
     finally:
