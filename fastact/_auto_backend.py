@@ -11,13 +11,13 @@ per-call overhead is the same (4–8 µs at n = 1 for both); element-wise loops 
 faster on cython from n = 10^3 to 10^5 (sigmoid, elu; relu equal); on one thread at n = 10^5
 and 10^6 (float32) cython is 1.2× (erf) and 1.7× (tanh) faster for gelu, 1.25–4.7× for
 log_softmax and softmin (backward 1.5–2.5×), 3–48× for PReLU (slope gradients equal), 1.0–3.1×
-for bias_act, and within ±10% of numba for softmax; the one exception measured: float64
+for bias_act, and within ±10% of numba for softmax; the one exception measured: the float64
 backward passes of the softmax family, up to 2× slower at 10^6 (lane-compensated sums), kept
-on cython all the same, so that no call imports numba or compiles. The parallel loops are both bound by
-memory bandwidth above 10^6, and cython never compiles, whereas numba's first call of each
-(operation, activation, dtype, serial/parallel) loop compiles for about a second (or loads it
-from the disk cache). So the rule needs no size, dtype or compile state; ``import fastact``
-followed by a first call imports neither numba nor compiles anything when cython serves it.
+on cython all the same. The parallel loops are both bound by memory bandwidth above 10^6, and
+cython never compiles, whereas numba's first call of each (operation, activation, dtype,
+serial/parallel) loop compiles for about a second (or loads it from the disk cache). So the
+rule needs no size, dtype or compile state; ``import fastact`` followed by a first call imports
+neither numba nor compiles anything when cython serves it.
 """
 
 from __future__ import annotations
