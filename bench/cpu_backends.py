@@ -1,6 +1,6 @@
 """Measure the CPU backends: bandwidth fraction, PyTorch ratio, auto-rule sizes, cold start.
 
-    python bench/cpu_backends.py [bandwidth|torch|sizes|coldstart ...]
+    python bench/cpu_backends.py [bandwidth|torch|sizes|functions|coldstart ...]
 
 Bandwidth: at n = 3e7, time of a numba parallel in-place scale of the same array (the
 probe: n reads + n writes) over the op's time, scaled by the op's traffic (in place: 2n,
@@ -8,8 +8,11 @@ backward into grad: 3n); both timed in the same run, as ratios, because DRAM ban
 PyTorch: fastact time / torch time at n = 1e5 and 1e6 on the same threads (≤ 0.7 wanted);
 sigmoid and tanh backward from the output y, as PyTorch's autograd computes them.
 Sizes: per-call time of cython and numba (serial and parallel loops) from n = 1 to 1e7.
+Functions: the CPU time of one call on one thread (lower quartile of repeated calls: robust on
+a shared machine), cython and numba, at n = 1e5 and 1e6 float32, for the functions beyond the
+element-wise loops (the softmax family, PReLU, bias_act) and gelu's two forms.
 Cold start: wall time of a fresh process doing import + first sigmoid on 1e6 float32.
-Every figure is the median of repeated runs.
+Every other figure is the median of repeated runs.
 """
 
 from __future__ import annotations
@@ -25,15 +28,16 @@ import numpy as np
 import fastact
 
 
-def median_time(f, repeat=15, number=1):
+def median_time(f, repeat=15, number=1, clock=time.perf_counter, percentile=50):
+    """The median (or ``percentile``) of ``repeat`` timings of ``number`` calls, per call."""
     f()
     times = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         for _ in range(number):
             f()
-        times.append((time.perf_counter() - t) / number)
-    return float(np.median(times))
+        times.append((clock() - t) / number)
+    return float(np.percentile(times, percentile))
 
 
 def probe():
@@ -132,6 +136,57 @@ def sizes():
                     line += f" {backend} {t * 1e6:9.2f} us"
                 print(line, flush=True)
     print("parallel threshold:", _threads.PARALLEL_MIN_SIZE)
+
+
+def _cases(n: int, dtype) -> dict:
+    """name → call(backend) of the functions timed by :func:`functions`, on n elements."""
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(n) * 3).astype(dtype)
+    g = rng.standard_normal(n).astype(dtype)
+    rows, grows = x.reshape(-1, 1000), g.reshape(-1, 1000)  # rows of 1000
+    nchw, gnchw = x.reshape(-1, 32, 125), g.reshape(-1, 32, 125)  # 32 channels of 125
+    dense, gdense = x.reshape(-1, 250), g.reshape(-1, 250)  # 250 features, the last axis
+    w = np.linspace(0.05, 0.3, 32).astype(dtype)
+    theta, theta32 = rng.standard_normal(250).astype(dtype), rng.standard_normal(32).astype(dtype)
+    f = fastact
+    return {
+        "softmax": lambda b: f.softmax(rows, backend=b),
+        "softmax_backward": lambda b: f.softmax_backward(grows, rows, backend=b),
+        "log_softmax": lambda b: f.log_softmax(rows, backend=b),
+        "log_softmax axis 0": lambda b: f.log_softmax(rows, axis=0, backend=b),
+        "log_softmax_backward": lambda b: f.log_softmax_backward(grows, rows, backend=b),
+        "softmin": lambda b: f.softmin(rows, backend=b),
+        "softmin_backward": lambda b: f.softmin_backward(grows, rows, backend=b),
+        "prelu": lambda b: f.prelu(nchw, w, backend=b),
+        "prelu_derivative": lambda b: f.prelu_derivative(nchw, w, backend=b),
+        "prelu_backward": lambda b: f.prelu_backward(gnchw, nchw, weight=w, backend=b),
+        "prelu_param_grads": lambda b: f.prelu_param_grads(gnchw, nchw, w, backend=b),
+        "bias_act relu": lambda b: f.bias_act(dense, theta, "relu", backend=b),
+        "bias_act sigmoid": lambda b: f.bias_act(dense, theta, "sigmoid", backend=b),
+        "bias_act sigmoid axis 1": lambda b: f.bias_act(nchw, theta32, "sigmoid", axis=1, backend=b),
+        "bias_act_backward relu": lambda b: f.bias_act_backward(gdense, dense, theta, "relu", backend=b),
+        "bias_act_backward elu": lambda b: f.bias_act_backward(gdense, dense, theta, "elu", backend=b),
+        "bias_act_backward sigmoid axis 1": lambda b: f.bias_act_backward(gnchw, nchw, theta32, "sigmoid", axis=1,
+                                                                          backend=b),
+        "gelu": lambda b: f.gelu(x, backend=b),
+        "gelu_backward": lambda b: f.gelu_backward(g, x, backend=b),
+        "gelu tanh": lambda b: f.gelu(x, approximate="tanh", backend=b),
+        "gelu_backward tanh": lambda b: f.gelu_backward(g, x, approximate="tanh", backend=b),
+    }
+
+
+def functions():
+    threads = fastact.get_num_threads()
+    fastact.set_num_threads(1)
+    try:
+        for n in (100_000, 1_000_000):
+            for name, call in _cases(n, np.float32).items():
+                t = {b: median_time(lambda: call(b), 21, clock=time.thread_time, percentile=25)
+                     for b in ("cython", "numba")}
+                print(f"float32 n={n:<8} {name:34} cython {t['cython'] * 1e6:9.1f} us  numba "
+                      f"{t['numba'] * 1e6:9.1f} us  numba/cython {t['numba'] / t['cython']:5.2f}", flush=True)
+    finally:
+        fastact.set_num_threads(threads)
 
 
 COLD = ("import numpy as np, fastact; x = np.random.default_rng(0).random(1_000_000, dtype=np.float32); "

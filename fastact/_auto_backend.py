@@ -1,17 +1,23 @@
 """``backend="auto"``: picks a CPU backend per call.
 
-The rule: the cython backend for every activation it has C kernels for (but gelu, see
-``_C_KERNELS``), at every size and dtype; the numba backend for the others (and for everything
-where the extension module is not built); the NumPy reference where neither is installed.
+The rule: the cython backend for every function it has C kernels for — every element-wise
+activation (gelu in both forms included), their parameter gradients, softmax, log_softmax and
+softmin (forward and backward, any axis), PReLU and the fused neuron bias_act — at every size
+and dtype; the numba backend where the extension module is not built (or for an activation
+without C kernels); the NumPy reference where neither is installed.
 
-Why (bench/RESULTS-cython.md, "auto rule"; 2 cores, AVX2): per-call overhead is the same
-(4–8 µs at n = 1 for both), cython's serial loops are 1.0–1.4× faster than numba's from
-n = 10^3 to 10^5 (sigmoid, elu; relu equal), the parallel loops are both bound by memory
-bandwidth above 10^6, and cython never compiles, whereas numba's first call of each
-(operation, activation, dtype, serial/parallel) loop compiles for about a second (or loads it
-from the disk cache). So no size, dtype or compile state was measured where numba is faster,
-and the rule needs none of them; ``import fastact`` followed by a first call imports neither
-numba nor compiles anything when cython serves it.
+Why (measured on 2 cores, AVX2; bench/RESULTS-cython.md, "auto rule" and "functions"):
+per-call overhead is the same (4–8 µs at n = 1 for both); element-wise loops are 1.0–1.4×
+faster on cython from n = 10^3 to 10^5 (sigmoid, elu; relu equal); on one thread at n = 10^5
+and 10^6 (float32) cython is 1.2× (erf) and 1.7× (tanh) faster for gelu, 1.25–4.7× for
+log_softmax and softmin (backward 1.5–2.5×), 3–48× for PReLU (slope gradients equal), 1.0–3.1×
+for bias_act, and within ±10% of numba for softmax; the one exception measured: the float64
+backward passes of the softmax family, up to 2× slower at 10^6 (lane-compensated sums), kept
+on cython all the same. The parallel loops are both bound by memory bandwidth above 10^6, and
+cython never compiles, whereas numba's first call of each (operation, activation, dtype,
+serial/parallel) loop compiles for about a second (or loads it from the disk cache). So the
+rule needs no size, dtype or compile state; ``import fastact`` followed by a first call imports
+neither numba nor compiles anything when cython serves it.
 """
 
 from __future__ import annotations
@@ -26,13 +32,15 @@ from fastact._catalog import Activation
 _fallback_module = "fastact._numba_backend" if importlib.util.find_spec("numba") else "fastact._reference"
 _fallback = None
 
+#: The backend functions that take no activation.
+_UNIFORM = ("softmax", "softmax_vjp", "log_softmax", "log_softmax_vjp", "softmin", "softmin_vjp", "prelu",
+            "prelu_weight_grad")
+
 if importlib.util.find_spec("fastact._cython._kernels") is not None:
     from fastact import _cython_backend as _cython
 
-    #: gelu's C loop computes both forms (erf and tanh) and selects, as gcc does not unswitch a
-    #: body that large on the form: up to 1.3x (erf) and 1.4-2.6x (tanh) slower than numba at
-    #: n = 1e3..1e5, so numba serves it.
-    _C_KERNELS = frozenset(_cython._kernels.KERNELS) - {"gelu"}
+    _C_KERNELS = frozenset(_cython._kernels.KERNELS)
+    globals().update({name: getattr(_cython, name) for name in _UNIFORM})
 else:  # the extension module was not built
     _cython = None
     _C_KERNELS = frozenset()
@@ -46,25 +54,34 @@ def _other():
     return _fallback
 
 
+def _for(spec: Activation):
+    return _cython if spec.name in _C_KERNELS else _other()
+
+
 def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray | None, values: tuple) -> np.ndarray:
-    return (_cython if spec.name in _C_KERNELS else _other()).elementwise(spec, op, arrays, out, values)
+    return _for(spec).elementwise(spec, op, arrays, out, values)
 
 
 def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:
-    return (_cython if spec.name in _C_KERNELS else _other()).param_grads(spec, g, x, values)
+    return _for(spec).param_grads(spec, g, x, values)
 
 
-def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
-    (_cython or _other()).softmax(x, out, axis)
+def bias_act(spec: Activation, u: np.ndarray, theta: np.ndarray, out: np.ndarray, values: tuple, axis: int) -> None:
+    _for(spec).bias_act(spec, u, theta, out, values, axis)
 
 
-def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
-    (_cython or _other()).softmax_vjp(g, y, out, axis)
+def bias_act_vjp(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, du: np.ndarray,
+                 values: tuple, axis: int) -> np.ndarray:
+    return _for(spec).bias_act_vjp(spec, g, u, theta, du, values, axis)
+
+
+def bias_param_grads(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, values: tuple,
+                     axis: int) -> dict:
+    return _for(spec).bias_param_grads(spec, g, u, theta, values, axis)
 
 
 def __getattr__(name: str):
-    """Everything cython does not implement (bias_act, log_softmax, softmin, prelu, ...) runs on
-    the fallback backend."""
+    """Without the extension module: the functions that take no activation, on the fallback."""
     if name.startswith("__"):
         raise AttributeError(name)
     return getattr(_other(), name)

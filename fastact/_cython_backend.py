@@ -6,6 +6,12 @@ vectorizes every element-wise loop without -ffast-math; on x86-64 each loop is c
 AVX-512, AVX2 + FMA and the baseline, the widest one the CPU runs chosen at import (``loops.c``).
 Nothing compiles at run time, so the first call is as fast as the next.
 
+Every function of the numba backend is here, with the same numerics (compensated row sums,
+x − m carried into the exponential, deterministic block sums for parameter gradients, dL/dθ
+and PReLU slopes): the backend functions are those of :mod:`fastact._cpu_driver` around this
+module's ``_run``, which calls the entry points of ``fastact._cython._kernels``. gelu has one
+kernel set per form ("gelu": erf, "gelu_tanh"), chosen by its parameter.
+
 Loops over fewer than ``_threads.PARALLEL_MIN_SIZE`` elements run serially; larger ones on
 fastact's thread count with OpenMP (serially where the module was built without OpenMP:
 :func:`describe` says so). OpenMP teams are safe to start from several Python threads at once.
@@ -19,13 +25,16 @@ from fastact import _cpu_driver, _threads
 from fastact._catalog import Activation
 from fastact._cython import _kernels
 
-_OPS = {"forward": 0, "derivative": 1, "vjp": 0, "vjp_from_y": 1}
 _KERNELS = _kernels.KERNELS
+_MAP_OPS = {"forward": 0, "derivative": 1}
+_VJP_OPS = {"vjp": 0, "vjp_from_y": 1}
+_PRELU_OPS = {"prelu_forward": 0, "prelu_derivative": 1, "prelu_vjp": 2}
+_ROWS = {kind: index for index, kind in enumerate(_kernels.ROWS)}
 
 
 def supports(spec: Activation) -> bool:
     """Whether this build has C kernels for ``spec``."""
-    return spec.name in _kernels.KERNELS
+    return spec.name in _KERNELS
 
 
 def describe() -> str:
@@ -38,28 +47,46 @@ def _threads_for(size: int) -> int:
     return 1 if size < _threads.PARALLEL_MIN_SIZE else _threads.get_num_threads()
 
 
-def _kernel(name: str) -> int:
-    kernel = _kernels.KERNELS.get(name)
-    if kernel is None:
-        raise NotImplementedError(f"the cython backend has no kernels for {name!r} yet; "
-                                  f"use backend='numba' or 'auto'")
-    return kernel
+def _kernel(name: str, p: tuple) -> int:
+    """The kernel set of activation ``name`` with parameters ``p`` (gelu's by its form)."""
+    return _KERNELS["gelu_tanh" if name == "gelu" and p[0] else name]
 
 
 def _run(kind: str, name: str | None, size: int, *args) -> None:
+    """Run the loop ``kind`` with the numba loops' arguments (see :mod:`fastact._cpu_driver`)."""
     threads = _threads_for(size)
     if kind.endswith("_inplace"):  # the C loops run in place as they are: the first operand is the output
         kind, args = kind[:-len("_inplace")], (*args[:-1], args[0], args[-1])
-    if kind == "forward" or kind == "derivative":
-        _kernels.map_elements(_KERNELS.get(name) or _kernel(name), _OPS[kind], *args, threads)
-    elif kind == "vjp" or kind == "vjp_from_y":
-        _kernels.vjp_elements(_KERNELS.get(name) or _kernel(name), _OPS[kind], *args, threads)
+    if kind in _MAP_OPS:
+        _kernels.map_elements(_kernel(name, args[-1]), _MAP_OPS[kind], *args, threads)
+    elif kind in _VJP_OPS:
+        _kernels.vjp_elements(_kernel(name, args[-1]), _VJP_OPS[kind], *args, threads)
     elif kind == "param_vjp":
-        _kernels.param_sums(_kernel(name), *args, _cpu_driver.REDUCTION_BLOCK, threads)
-    elif kind == "softmax":
-        _kernels.softmax(*args, threads)
+        g, x, p, first, partial = args
+        _kernels.param_sums(_kernel(name, p), g, x, None, p, 1, first, partial, _cpu_driver.REDUCTION_BLOCK, threads)
+    elif kind == "bias_forward":
+        u, theta, out, p, _, _, inner = args
+        _kernels.bias_map(_kernel(name, p), u, theta, out, p, inner, threads)
+    elif kind == "bias_vjp":
+        g, u, theta, du, p, _, features, inner, block, dtheta = args
+        _kernels.bias_vjp(_kernel(name, p), g, u, theta, du, p, inner, block * features * inner, dtheta, threads)
+    elif kind == "bias_param_vjp":
+        g, u, theta, p, _, features, inner, first, block, partial = args
+        _kernels.param_sums(_kernel(name, p), g, u, theta, p, inner, first, partial, block * features * inner,
+                            threads)
+    elif kind in _PRELU_OPS:
+        *arrays, weight, inner, out = args
+        g, x = arrays if len(arrays) == 2 else (None, arrays[0])
+        _kernels.prelu(_PRELU_OPS[kind], g, x, weight, inner, out, threads)
+    elif kind == "prelu_weight_grad":
+        _kernels.prelu_weight_sums(*args, _cpu_driver.REDUCTION_BLOCK, threads)
+    elif kind.endswith("_vjp"):
+        _kernels.rows_vjp(_ROWS[kind[:-len("_vjp")]], *args, threads)
     else:
-        _kernels.softmax_vjp(*args, threads)
+        _kernels.rows(_ROWS[kind], *args, threads)
+
+
+globals().update(_cpu_driver.bind(_run))
 
 
 def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray | None, values: tuple) -> np.ndarray:
@@ -69,36 +96,13 @@ def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray | None
     Operands contiguous in one memory order (the common case) go to the C loop in one call,
     whatever their shape; the others through :func:`fastact._cpu_driver.elementwise`.
     """
-    kernel = _KERNELS.get(spec.name) or _kernel(spec.name)
     first = arrays[0]
     p = spec.pack(first.dtype, values)
     threads = 1 if first.size < _threads.PARALLEL_MIN_SIZE else _threads.get_num_threads()
-    if op == "forward" or op == "derivative":
-        result = _kernels.map_elements(kernel, _OPS[op], first, out, p, threads)
+    if op in _MAP_OPS:
+        result = _kernels.map_elements(_kernel(spec.name, p), _MAP_OPS[op], first, out, p, threads)
     else:
-        result = _kernels.vjp_elements(kernel, _OPS[op], first, arrays[1], out, p, threads)
+        result = _kernels.vjp_elements(_kernel(spec.name, p), _VJP_OPS[op], first, arrays[1], out, p, threads)
     if result is not None:
         return result
     return _cpu_driver.elementwise(_run, spec, op, arrays, out, values)
-
-
-def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:
-    """dict: learnable parameter → Σ g·∂f/∂parameter (deterministic, compensated), in x's dtype."""
-    return _cpu_driver.param_grads(_run, spec, g, x, values)
-
-
-def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
-    """Softmax along ``axis`` into ``out`` (which may be ``x``)."""
-    _cpu_driver.softmax(_run, x, out, axis)
-
-
-def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
-    """dL/dx = y ⊙ (g − Σ g·y) along ``axis`` into ``out`` (which may be ``g``)."""
-    _cpu_driver.softmax_vjp(_run, g, y, out, axis)
-
-
-def __getattr__(name: str):
-    """The backend functions without C kernels yet (bias_act, prelu, log_softmax, softmin)."""
-    if name.startswith("__"):
-        raise AttributeError(name)
-    raise NotImplementedError(f"the cython backend has no kernels for {name} yet; use backend='numba' or 'auto'")

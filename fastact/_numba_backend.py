@@ -5,19 +5,19 @@ numba's thread pool with fastact's thread count. Numba's ``workqueue`` threading
 the process when two Python threads launch parallel loops at once, so fastact asks for a
 thread-safe layer (OpenMP or TBB); where only ``workqueue`` loads, one Python thread at a time
 runs in parallel and the others take the serial loop.
+
+The backend functions (``elementwise``, ``softmax``, ``bias_act``, ``prelu``, ...) are those of
+:mod:`fastact._cpu_driver` around this module's ``_run``.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 
 import numba
-import numpy as np
 
-from fastact import _cpu_driver, _layout, _threads
-from fastact._catalog import Activation
+from fastact import _cpu_driver, _threads
 from fastact._kernels import bias_loops, channel_loops, cpu_loops, scalar, softmax_rows
 
 #: kind of loop → (factory, the scalar formula it is built around: ``scalar.NAME_<suffix>``)
@@ -128,127 +128,4 @@ def _run(kind: str, name: str | None, size: int, *args) -> None:
         _Pool.leave()
 
 
-def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray | None, values: tuple) -> np.ndarray:
-    """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``
-    (None: a new array) and return it."""
-    return _cpu_driver.elementwise(_run, spec, op, arrays, out, values)
-
-
-def param_grads(spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:
-    """dict: learnable parameter → Σ g·∂f/∂parameter (deterministic, compensated), in x's dtype."""
-    return _cpu_driver.param_grads(_run, spec, g, x, values)
-
-
-def softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
-    """Softmax along ``axis`` into ``out`` (which may be ``x``)."""
-    _row_wise("softmax", (x,), out, axis, columns="softmax_columns")
-
-
-def softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
-    """dL/dx = y ⊙ (g − Σ g·y) along ``axis`` into ``out`` (which may be ``g``)."""
-    _row_wise("softmax_vjp", (g, y), out, axis, columns="softmax_columns_vjp")
-
-
-def _row_wise(kind: str, arrays: tuple, out: np.ndarray, axis: int, columns: str | None = None) -> None:
-    """Run the row-wise loop ``kind`` on (rows, n) rows of the moved ``axis`` (copies where the
-    layout needs them), or its ``columns`` form on (outer, n, inner) views of C-contiguous
-    arrays when ``axis`` is not the last (no transposed copy)."""
-    if out.size == 0:
-        return
-    slabs = _layout.slabs(arrays, out, axis) if columns else None
-    if slabs is not None:
-        _run(columns, None, out.size, *slabs)
-        return
-    src = [_layout.rows(a, axis) for a in arrays]
-    # the row loops work in place on out, after copying the first input into it
-    dst, pending = _layout.row_output(out, axis, fresh=any(out is a for a in arrays[1:]))
-    _run(kind, None, out.size, *src, dst)
-    _layout.commit_rows(out, axis, pending)
-
-
-def bias_act(spec: Activation, u: np.ndarray, theta: np.ndarray, out: np.ndarray, values: tuple, axis: int) -> None:
-    """out = f(u − θ) with θ along ``axis``, in one pass."""
-    if out.size == 0:
-        return
-    (flat_u,), flat_out, pending, shape = _layout.feature_operands((u,), out, axis)
-    _run("bias_forward", spec.name, out.size, flat_u, theta, flat_out, spec.pack(out.dtype, values), *shape)
-    _layout.commit(out, pending)
-
-
-def bias_act_vjp(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, du: np.ndarray,
-                 values: tuple, axis: int) -> np.ndarray:
-    """du = g ⊙ f′(u − θ) in one pass that also returns dθ = −Σ du over all axes but ``axis``."""
-    dtheta = np.zeros((0, theta.size))
-    if du.size:
-        (flat_g, flat_u), flat_du, pending, shape = _layout.feature_operands((g, u), du, axis)
-        block = bias_loops.rows_per_block(*shape[1:])
-        dtheta = np.zeros((-(-shape[0] // block), theta.size))
-        _run("bias_vjp", spec.name, du.size, flat_g, flat_u, theta, flat_du, spec.pack(du.dtype, values),
-             *shape, block, dtheta)
-        _layout.commit(du, pending)
-    return np.array([math.fsum(column) for column in dtheta.T], dtype=du.dtype)
-
-
-def bias_param_grads(spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, values: tuple,
-                     axis: int) -> dict:
-    """dict: learnable parameter → Σ g·∂f/∂parameter at x = u − θ."""
-    p = spec.pack(u.dtype, values)
-    (flat_g, flat_u), _, _, shape = _layout.feature_operands((g, u), g, axis)
-    block = bias_loops.rows_per_block(*shape[1:])
-    blocks = -(-shape[0] // block) if u.size else 0
-    grads = {}
-    for name, start, stop, vector in spec.learnable_slots(values):
-        partial = np.zeros((blocks, stop - start))
-        if blocks:
-            _run("bias_param_vjp", spec.name, u.size, flat_g, flat_u, theta, p, *shape, start, block, partial)
-        sums = [math.fsum(column) for column in partial.T]
-        grads[name] = np.array(sums, dtype=u.dtype) if vector else u.dtype.type(sums[0])
-    return grads
-
-
-def log_softmax(x: np.ndarray, out: np.ndarray, axis: int) -> None:
-    """log_softmax along ``axis`` into ``out`` (which may be ``x``)."""
-    _row_wise("log_softmax", (x,), out, axis)
-
-
-def log_softmax_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
-    """dL/dx = g − e^y·Σ g along ``axis`` into ``out`` (which may be ``g``)."""
-    _row_wise("log_softmax_vjp", (g, y), out, axis)
-
-
-def softmin(x: np.ndarray, out: np.ndarray, axis: int) -> None:
-    """softmin along ``axis`` into ``out`` (which may be ``x``)."""
-    _row_wise("softmin", (x,), out, axis)
-
-
-def softmin_vjp(g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: int) -> None:
-    """dL/dx = −y ⊙ (g − Σ g·y) along ``axis`` into ``out`` (which may be ``g``)."""
-    _row_wise("softmin_vjp", (g, y), out, axis)
-
-
-def _inner(shape: tuple, weight: np.ndarray, axis: int) -> int:
-    """Elements per run of one channel in C order (all of them for a single slope)."""
-    return max(math.prod(shape), 1) if weight.size == 1 else math.prod(shape[axis + 1:])
-
-
-def prelu(op: str, arrays: tuple, weight: np.ndarray, out: np.ndarray, axis: int) -> None:
-    """PReLU ``op`` ("forward", "derivative" or "vjp"; arrays (x,) or (g, x)) into ``out``."""
-    if out.size == 0:
-        return
-    flat = [np.ascontiguousarray(a).ravel() for a in arrays]
-    pending = None if out.flags.c_contiguous else np.empty(out.shape, out.dtype)
-    flat_out = (out if pending is None else pending).ravel()
-    _run(f"prelu_{op}", None, out.size, *flat, weight, _inner(out.shape, weight, axis), flat_out)
-    if pending is not None:
-        np.copyto(out, pending)
-
-
-def prelu_weight_grad(g: np.ndarray, x: np.ndarray, weight: np.ndarray, axis: int) -> np.ndarray:
-    """Σ g·x over x ≤ 0, per channel (deterministic, compensated), in x's dtype."""
-    blocks = -(-x.size // cpu_loops.REDUCTION_BLOCK)
-    partial = np.zeros((blocks, 2 * weight.size))  # running sums, then their compensations
-    if blocks:
-        flat_g, flat_x = (np.ascontiguousarray(a).ravel() for a in (g, x))
-        _run("prelu_weight_grad", None, x.size, flat_g, flat_x, weight, _inner(x.shape, weight, axis), partial)
-    sums = partial[:, :weight.size], partial[:, weight.size:]
-    return np.array([math.fsum([*s, *c]) for s, c in zip(sums[0].T, sums[1].T)], dtype=x.dtype)
+globals().update(_cpu_driver.bind(_run, columns=True))

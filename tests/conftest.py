@@ -89,22 +89,9 @@ def c_kernels():
     return set(_kernels.KERNELS)
 
 
-#: Test modules of functions the cython backend does not implement yet (PReLU, log_softmax,
-#: softmin, the fused bias + activation): issue 4 stays open for them.
-NOT_IN_CYTHON = {"test_axis_and_prelu", "test_nn"}
-
-
 @pytest.fixture(params=COMPILED)
 def backend(request):
-    """A compiled backend. The cython backend has no C kernels yet for what was added after it
-    (issue 4 stays open for those): those combinations are skipped, visibly."""
-    if request.param == "cython":
-        case = getattr(request.node, "callspec", None) and request.node.callspec.params.get("case")
-        name = case[0] if isinstance(case, tuple) else None
-        if name is not None and name not in c_kernels():
-            pytest.skip(f"cython: no C kernels for {name} yet")
-        if request.module.__name__ in NOT_IN_CYTHON:
-            pytest.skip(f"cython: {request.module.__name__} covers functions it does not implement yet")
+    """A compiled backend."""
     return request.param
 
 

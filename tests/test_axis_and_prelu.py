@@ -121,16 +121,16 @@ def test_prelu_kink_and_nan(backend):
     assert grads.shape == (1,) and np.isnan(grads[0])
 
 
-def test_prelu_weight_grad_is_bit_identical_for_any_thread_count(dtype):
+def test_prelu_weight_grad_is_bit_identical_for_any_thread_count(backend, dtype):
     x = data(dtype, (8, 16, 1000))
     g = data(dtype, x.shape, seed=6)
     w = np.full(16, 0.1, dtype)
     before = fastact.get_num_threads()
     try:
         fastact.set_num_threads(1)
-        one = fastact.prelu_param_grads(g, x, w, backend="numba")["weight"]
+        one = fastact.prelu_param_grads(g, x, w, backend=backend)["weight"]
         fastact.set_num_threads(min(2, fastact._threads.max_threads()))
-        two = fastact.prelu_param_grads(g, x, w, backend="numba")["weight"]
+        two = fastact.prelu_param_grads(g, x, w, backend=backend)["weight"]
     finally:
         fastact.set_num_threads(before)
     assert one.tobytes() == two.tobytes()

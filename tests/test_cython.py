@@ -25,7 +25,7 @@ def test_the_widest_instruction_set_is_in_use():
 
 
 def test_every_activation_has_c_kernels():
-    assert set(_kernels.KERNELS) == set(ELEMENTWISE)
+    assert set(_kernels.KERNELS) == set(ELEMENTWISE) | {"gelu_tanh"}  # gelu: one kernel set per form
     assert _kernels.FROM_Y == {n for n, s in ELEMENTWISE.items() if s.from_y is not None}
     assert _kernels.PARAM_SUMS == {n for n, s in ELEMENTWISE.items() if s.learnable}
 

@@ -91,10 +91,3 @@ def test_unavailable_backend_is_a_clear_error():
         pytest.skip("a CUDA backend is usable here")
     with pytest.raises(fastact.BackendUnavailableError, match="backend 'cuda' is not available here"):
         fastact.relu(np.ones(3), backend="cuda")
-
-
-def test_cython_names_what_it_lacks():
-    if "cython" not in fastact.backends():
-        pytest.skip("cython backend not built")
-    with pytest.raises(NotImplementedError, match="cython backend has no kernels for bias_act"):
-        fastact.bias_act(np.ones((2, 3)), np.zeros(3), "relu", backend="cython")

@@ -371,15 +371,21 @@ FA_INLINE T FA(gelu_wide_derivative)(T x, int tanh_form) {
 }
 #endif
 
-FA_INLINE T FA(gelu_forward)(T x, const T *p, int np) {
-    return (T)gelu_wide_forward_f64((double)x, p[0] != 0);
-}
-FA_INLINE T FA(gelu_derivative)(T x, const T *p, int np) {
-    return (T)gelu_wide_derivative_f64((double)x, p[0] != 0);
-}
-FA_INLINE T FA(gelu_vjp)(T g, T x, const T *p, int np) {
-    return g * FA(gelu_derivative)(x, p, np);
-}
+/* Two kernel sets, one per form, so that a loop computes only its own: gelu (the erf form,
+ * p = (0)) and gelu_tanh (p = (1)); the backend picks by p[0]. */
+#define FA_GELU_FORM(name, tanh_form)                                              \
+    FA_INLINE T FA(name##_forward)(T x, const T *p, int np) {                      \
+        return (T)gelu_wide_forward_f64((double)x, tanh_form);                     \
+    }                                                                              \
+    FA_INLINE T FA(name##_derivative)(T x, const T *p, int np) {                   \
+        return (T)gelu_wide_derivative_f64((double)x, tanh_form);                  \
+    }                                                                              \
+    FA_INLINE T FA(name##_vjp)(T g, T x, const T *p, int np) {                     \
+        return g * FA(name##_derivative)(x, p, np);                                \
+    }
+FA_GELU_FORM(gelu, 0)
+FA_GELU_FORM(gelu_tanh, 1)
+#undef FA_GELU_FORM
 
 /* ---- silu: x·σ(x) and swish(x, beta): x·σ(βx); p = (β) ----
  * In double for both types: float results are then correctly rounded in practice, also where
@@ -614,3 +620,10 @@ FA_INLINE T FA(threshold_vjp)(T g, T x, const T *p, int np) {
 FA_INLINE T FA(threshold_vjp_from_y)(T g, T y, const T *p, int np) {
     return FA(threshold_vjp)(g, y, p, np);
 }
+
+/* ---- prelu(x, w): leaky ReLU with the slope w of x's channel (not in the kernel table: the
+ * loops of loops.c pass w per element) ---- */
+
+FA_INLINE T FA(prelu_forward)(T x, T w) { return x > 0 ? x : w * x; }
+FA_INLINE T FA(prelu_derivative)(T x, T w) { return x > 0 ? (T)1 : (x <= 0 ? w : x); }
+FA_INLINE T FA(prelu_vjp)(T g, T x, T w) { return x > 0 ? g : (x <= 0 ? g * w : x); }

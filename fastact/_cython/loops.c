@@ -7,6 +7,9 @@
  * relocation on the development machine, so the choice is made at run time instead).
  * Elsewhere the loops are compiled once for the compiler's default target. No -ffast-math:
  * the formulas vectorize because vmath.h is branch-free and calls no libm function.
+ *
+ * The helpers below (FA_INLINE, no target of their own) are always inlined, so they compile
+ * for the instruction set of the loop that calls them.
  */
 #include <stddef.h>
 #include <string.h>
@@ -28,6 +31,223 @@
 #define FA_PICK_0(yes, no) no
 #define FA_PICK_1(yes, no) yes
 
+/* total + comp += v by Neumaier's compensated step (total, comp: double lvalues; v a double). */
+#define FA_NEUMAIER_ADD(total, comp, v)                                                        \
+    do {                                                                                       \
+        double t_ = (total) + (v);                                                             \
+        (comp) += __builtin_fabs(total) >= __builtin_fabs(v) ? ((total) - t_) + (v)            \
+                                                             : ((v) - t_) + (total);           \
+        (total) = t_;                                                                          \
+    } while (0)
+
+/* ---- runs of a feature array (loops.h): stretches of [start, stop) over which the channel's
+ * coefficient (θ or a PReLU slope) is one value, coef[c] (inner > 1: the run lies in channel c),
+ * or the consecutive coef[c], coef[c + 1], ... (inner == 1: the run lies in one row). Loops
+ * take them in two forms, stride 0 and stride 1, so that each vectorizes with no division
+ * per element. ---- */
+
+typedef struct {
+    ptrdiff_t next, stop, channels, inner, c, j;
+} fa_runs;
+
+FA_INLINE fa_runs fa_runs_of(ptrdiff_t start, ptrdiff_t stop, ptrdiff_t channels, ptrdiff_t inner) {
+    fa_runs r = {start, stop, channels, inner, (start / inner) % channels, start % inner};
+    return r;
+}
+
+/* The next run: its first element *i, length *n and first channel *c; 0 when none is left. */
+FA_INLINE int fa_next_run(fa_runs *r, ptrdiff_t *i, ptrdiff_t *n, ptrdiff_t *c) {
+    if (r->next >= r->stop) return 0;
+    ptrdiff_t room = r->inner == 1 ? r->channels - r->c : r->inner - r->j;
+    *i = r->next;
+    *c = r->c;
+    *n = room < r->stop - r->next ? room : r->stop - r->next;
+    r->next += *n;
+    r->j = 0;
+    r->c = r->inner == 1 || r->c + 1 == r->channels ? 0 : r->c + 1;
+    return 1;
+}
+
+#define FA_FOR_RUNS(start, stop, channels, inner, i, n, c)                                     \
+    for (fa_runs r_ = fa_runs_of(start, stop, channels, inner); fa_next_run(&r_, &i, &n, &c);)
+
+/* run(..., stride) with a constant stride, so that the compiler specializes each form. */
+#define FA_STRIDED(inner, run, ...) ((inner) == 1 ? run(__VA_ARGS__, 1) : run(__VA_ARGS__, 0))
+
+/* g·x for x ≤ 0 (else 0) into total + comp, with the product's rounding error (PReLU's slope
+ * gradient; fastact/_kernels/channel_loops.py). */
+FA_INLINE void fa_add_slope_term(double *total, double *comp, double g, double x) {
+    double err, product = two_product_f64(g, x, &err);
+    double v = x > 0 ? 0.0 : product;
+    FA_NEUMAIER_ADD(*total, *comp, v);
+    *comp += v != 0 ? err : 0.0;
+}
+
+/* ---- per type: rows (fastact/_kernels/cpu_loops.py and rows.py: the same numerics) ----
+ * max: NaN-propagating, 8 lanes; e^(x − m) as e^z + e^z·dz with z + dz = x − m exactly
+ * (two_sum); sums in double, in 8 lanes over blocks of 256 elements (as rows.py), the lane sums
+ * added with Neumaier's compensation; for double (EXACT_SUMS) each lane is compensated too,
+ * which keeps softmax within 4 ULP and the sum g·y of the backward pass accurate under
+ * cancellation (at up to 2× the time of plain lanes). softmin is softmax of −x. */
+
+#define FA_LARGER(a, m) (((a) > (m) || (a) != (a)) ? (a) : (m))
+
+/* s += v, with Neumaier's compensation c where ``compensated`` (a constant). */
+#define FA_LANE_ADD(compensated, s, c, v)                                                      \
+    do {                                                                                       \
+        if (compensated)                                                                       \
+            FA_NEUMAIER_ADD(s, c, v);                                                          \
+        else                                                                                   \
+            (s) += (v);                                                                        \
+    } while (0)
+
+/* What a row sum adds up: a[i], a[i]·b[i] or e^(a[i] − m). */
+#define FA_ROW_BLOCK 256
+enum { FA_TERM_SUM, FA_TERM_DOT, FA_TERM_EXP };
+
+#define FA_TYPE_HELPERS(T, S, EXP, EXACT_SUMS)                                                               \
+    /* max of sign·v over a non-empty row, NaN if any element is NaN */                        \
+    FA_INLINE T fa_row_max_##S(const T *v, ptrdiff_t n, T sign) {                              \
+        T m[8];                                                                                \
+        for (int j = 0; j < 8; j++) m[j] = sign * v[0];                                        \
+        ptrdiff_t i = 0;                                                                       \
+        for (; i + 8 <= n; i += 8)                                                             \
+            for (int j = 0; j < 8; j++) m[j] = FA_LARGER(sign * v[i + j], m[j]);               \
+        for (; i < n; i++) m[0] = FA_LARGER(sign * v[i], m[0]);                                \
+        T a = FA_LARGER(m[1], m[0]), b = FA_LARGER(m[3], m[2]);                                \
+        T c = FA_LARGER(m[5], m[4]), d = FA_LARGER(m[7], m[6]);                                \
+        a = FA_LARGER(b, a);                                                                   \
+        c = FA_LARGER(d, c);                                                                   \
+        return FA_LARGER(c, a);                                                                \
+    }                                                                                          \
+    FA_INLINE T fa_shifted_exp_##S(T x, T m) {                                                 \
+        T dz, z = two_sum_##S(x, -m, &dz);                                                     \
+        T e = EXP(z);                                                                          \
+        return e + e * dz;                                                                     \
+    }                                                                                          \
+    FA_INLINE double fa_term_##S(int term, const T *a, const T *b, T m, ptrdiff_t i) {         \
+        return term == FA_TERM_SUM ? (double)a[i]                                              \
+               : term == FA_TERM_DOT ? (double)a[i] * b[i] : (double)fa_shifted_exp_##S(a[i], m); \
+    }                                                                                          \
+    /* Σ of a term over a row in double, in 8 lanes over blocks of FA_ROW_BLOCK elements, the   \
+     * lane sums of each block added with Neumaier's compensation (EXACT_SUMS: each lane too) */ \
+    FA_INLINE double fa_row_sum_##S(int term, const T *a, const T *b, T m, ptrdiff_t n) {     \
+        double total = 0.0, compensation = 0.0;                                                \
+        for (ptrdiff_t start = 0; start < n; start += FA_ROW_BLOCK) {                          \
+            ptrdiff_t i = start, stop = n - start < FA_ROW_BLOCK ? n : start + FA_ROW_BLOCK;   \
+            double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, c[8] = {0, 0, 0, 0, 0, 0, 0, 0};           \
+            for (; i + 8 <= stop; i += 8)                                                      \
+                for (int j = 0; j < 8; j++) {                                                  \
+                    double v = fa_term_##S(term, a, b, m, i + j);                              \
+                    FA_LANE_ADD(EXACT_SUMS, s[j], c[j], v);                                     \
+                }                                                                              \
+            for (; i < stop; i++) {                                                            \
+                double v = fa_term_##S(term, a, b, m, i);                                      \
+                FA_LANE_ADD(EXACT_SUMS, s[0], c[0], v);                                         \
+            }                                                                                  \
+            for (int j = 0; j < 8; j++) {                                                      \
+                FA_NEUMAIER_ADD(total, compensation, s[j]);                                    \
+                compensation += c[j];                                                          \
+            }                                                                                  \
+        }                                                                                      \
+        return total + compensation;                                                           \
+    }                                                                                          \
+    /* softmax (sign 1) or softmin (sign −1): y = e^(sign·x − m) / Σ, m = max sign·x */        \
+    FA_INLINE void fa_exp_row_##S(const T *x, T *y, ptrdiff_t n, T sign) {                     \
+        T m = fa_row_max_##S(x, n, sign);                                                      \
+        _Pragma("GCC ivdep") for (ptrdiff_t i = 0; i < n; i++)                                 \
+            y[i] = fa_shifted_exp_##S(sign * x[i], m);                                         \
+        double total = fa_row_sum_##S(FA_TERM_SUM, y, NULL, 0, n);                             \
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = (T)(y[i] / total);                            \
+    }                                                                                          \
+    /* their backward pass: out = sign·y ⊙ (g − Σ g·y) */                                      \
+    FA_INLINE void fa_exp_row_vjp_##S(const T *g, const T *y, T *out, ptrdiff_t n, T sign) {   \
+        double total = fa_row_sum_##S(FA_TERM_DOT, g, y, 0, n);                                \
+        _Pragma("GCC ivdep") for (ptrdiff_t i = 0; i < n; i++)                                 \
+            out[i] = (T)(sign * (y[i] * (g[i] - total)));                                      \
+    }                                                                                          \
+    /* y = (x − m) − log Σ e^(x − m), x − m exactly; the sum is ≥ 1, or NaN (a row with NaN or  \
+     * +inf), which makes the whole row NaN */                                                 \
+    FA_INLINE void fa_log_softmax_row_##S(const T *x, T *y, ptrdiff_t n) {                     \
+        T m = fa_row_max_##S(x, n, 1);                                                         \
+        double total = fa_row_sum_##S(FA_TERM_EXP, x, NULL, m, n);                             \
+        double log_total = total == total ? fa_log_finite_f64(total, 0.0) : total;             \
+        _Pragma("GCC ivdep") for (ptrdiff_t i = 0; i < n; i++) {                               \
+            T dz, z = two_sum_##S(x[i], -m, &dz);                                              \
+            y[i] = (T)(((double)z - log_total) + (double)dz);                                  \
+        }                                                                                      \
+    }                                                                                          \
+    /* its backward pass from y: out = g − e^y·Σ g (in double) */                              \
+    FA_INLINE void fa_log_softmax_vjp_row_##S(const T *g, const T *y, T *out, ptrdiff_t n) {   \
+        double total = fa_row_sum_##S(FA_TERM_SUM, g, NULL, 0, n);                             \
+        _Pragma("GCC ivdep") for (ptrdiff_t i = 0; i < n; i++)                                 \
+            out[i] = (T)((double)g[i] - fa_exp_f64((double)y[i]) * total);                     \
+    }                                                                                          \
+    /* x[k] = u[i] − θ[channel of i] for the elements i = start + k of [start, stop) */        \
+    FA_INLINE void fa_shift_run_##S(const T *u, const T *theta, T *x, ptrdiff_t n, ptrdiff_t stride) { \
+        T t0 = theta[0];                                                                       \
+        for (ptrdiff_t k = 0; k < n; k++) x[k] = u[k] - (stride ? theta[k] : t0);             \
+    }                                                                                          \
+    FA_INLINE void fa_shift_##S(const T *u, const T *theta, T *x, ptrdiff_t start, ptrdiff_t stop, \
+                                ptrdiff_t channels, ptrdiff_t inner) {                         \
+        ptrdiff_t i, n, c;                                                                     \
+        FA_FOR_RUNS(start, stop, channels, inner, i, n, c)                                     \
+            FA_STRIDED(inner, fa_shift_run_##S, u + i, theta + c, x + (i - start), n);        \
+    }                                                                                          \
+    /* dtheta[c] −= Σ du[k] over the elements i = start + k of channel c */                    \
+    FA_INLINE void fa_subtract_channel_sums_##S(const T *du, ptrdiff_t start, ptrdiff_t stop,  \
+                                                ptrdiff_t channels, ptrdiff_t inner, double *dtheta) { \
+        ptrdiff_t i, n, c;                                                                     \
+        FA_FOR_RUNS(start, stop, channels, inner, i, n, c) {                                   \
+            if (inner == 1)                                                                    \
+                for (ptrdiff_t k = 0; k < n; k++) dtheta[c + k] -= (double)du[i - start + k];  \
+            else                                                                               \
+                dtheta[c] -= fa_row_sum_##S(FA_TERM_SUM, du + (i - start), NULL, 0, n);        \
+        }                                                                                      \
+    }                                                                                          \
+    /* PReLU over one run: op 0 f(x), 1 f'(x), 2 g·f'(x), slope w[k·stride] */                 \
+    FA_INLINE void fa_prelu_run_##S(int op, const T *g, const T *x, const T *w, T *out,        \
+                                    ptrdiff_t n, ptrdiff_t stride) {                           \
+        T w0 = w[0];                                                                           \
+        if (op == 0) {                                                                         \
+            _Pragma("GCC ivdep") for (ptrdiff_t k = 0; k < n; k++)                             \
+                out[k] = prelu_forward_##S(x[k], stride ? w[k] : w0);                          \
+        } else if (op == 1) {                                                                  \
+            _Pragma("GCC ivdep") for (ptrdiff_t k = 0; k < n; k++)                             \
+                out[k] = prelu_derivative_##S(x[k], stride ? w[k] : w0);                       \
+        } else {                                                                               \
+            _Pragma("GCC ivdep") for (ptrdiff_t k = 0; k < n; k++)                             \
+                out[k] = prelu_vjp_##S(g[k], x[k], stride ? w[k] : w0);                        \
+        }                                                                                      \
+    }                                                                                          \
+    FA_INLINE void fa_prelu_runs_##S(int op, const T *g, const T *x, const T *w, T *out,            \
+                                ptrdiff_t start, ptrdiff_t stop, ptrdiff_t channels, ptrdiff_t inner) { \
+        ptrdiff_t i, n, c;                                                                     \
+        FA_FOR_RUNS(start, stop, channels, inner, i, n, c)                                     \
+            FA_STRIDED(inner, fa_prelu_run_##S, op, g + i, x + i, w + c, out + i, n);           \
+    }                                                                                          \
+    /* partial[c] + partial[C + c] += Σ g·x over x ≤ 0 of channel c, in index order */         \
+    FA_INLINE void fa_prelu_weight_runs_##S(const T *g, const T *x, ptrdiff_t start, ptrdiff_t stop, \
+                                       ptrdiff_t channels, ptrdiff_t inner, double *partial) { \
+        ptrdiff_t i, n, c;                                                                     \
+        FA_FOR_RUNS(start, stop, channels, inner, i, n, c) {                                   \
+            if (inner == 1) {                                                                  \
+                for (ptrdiff_t k = 0; k < n; k++)                                              \
+                    fa_add_slope_term(partial + c + k, partial + channels + c + k, g[i + k], x[i + k]); \
+            } else {                                                                           \
+                double total = partial[c], comp = partial[channels + c];                       \
+                for (ptrdiff_t k = i; k < i + n; k++) fa_add_slope_term(&total, &comp, g[k], x[k]); \
+                partial[c] = total;                                                            \
+                partial[channels + c] = comp;                                                  \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+FA_TYPE_HELPERS(float, f32, fa_exp_f32, 0)
+FA_TYPE_HELPERS(double, f64, fa_exp_f64, 1)
+
+/* ---- per activation, type and instruction set ---- */
+
 /* out[i] = name_op(x[i]) */
 #define FA_MAP_LOOP(name, op, T, S, ISA)                                                      \
     FA_TARGET_##ISA static void name##_##op##_loop_##S##_##ISA(                               \
@@ -44,19 +264,17 @@
             out[i] = name##_##op##_##S(g[i], x[i], p, np);                                     \
     }
 
-/* Neumaier-compensated Σ g·∂f/∂p[k] in index order (the same order as numba's loop). */
+/* sum[0] + sum[1] += Σ g·∂f/∂p[k], Neumaier-compensated in index order (numba's order). */
 #define FA_PSUM_LOOP(name, T, S, ISA)                                                         \
-    FA_TARGET_##ISA static double name##_param_sum_##S##_##ISA(const T *g, const T *x, ptrdiff_t n, \
-                                       const T *restrict p, int np, int k) {                  \
-        double total = 0.0, compensation = 0.0;                                                \
+    FA_TARGET_##ISA static void name##_param_sum_##S##_##ISA(                                 \
+        const T *g, const T *x, ptrdiff_t n, const T *restrict p, int np, int k, double *sum) { \
+        double total = sum[0], compensation = sum[1];                                          \
         for (ptrdiff_t i = 0; i < n; i++) {                                                    \
             double v = (double)name##_param_vjp_##S(g[i], x[i], p, np, k);                     \
-            double t = total + v;                                                              \
-            compensation += __builtin_fabs(total) >= __builtin_fabs(v) ? (total - t) + v       \
-                                                                       : (v - t) + total;      \
-            total = t;                                                                         \
+            FA_NEUMAIER_ADD(total, compensation, v);                                           \
         }                                                                                      \
-        return total + compensation;                                                           \
+        sum[0] = total;                                                                        \
+        sum[1] = compensation;                                                                 \
     }
 
 #define FA_LOOPS_FOR_TYPE(name, FROM_Y, PARAMS, T, S, ISA)                                    \
@@ -75,72 +293,78 @@
      FA_PICK_##PARAMS(name##_param_sum_f32_##ISA, NULL),                                      \
      FA_PICK_##PARAMS(name##_param_sum_f64_##ISA, NULL)},
 
-/* ---- softmax rows (fastact/_kernels/cpu_loops.py and rows.py: the same numerics) ----
- * max: NaN-propagating, 8 lanes; y = e^z + e^z·dz with z + dz = x − m exactly (two_sum);
- * sums in double, Neumaier-compensated in each of 8 lanes (so the sum g·y of the backward
- * pass keeps its accuracy under cancellation); then one division per element. */
+/* ---- per type and instruction set: the fused neuron, the row functions, PReLU and vmath ---- */
 
-#define FA_LARGER(a, m) (((a) > (m) || (a) != (a)) ? (a) : (m))
+/* Elements of x = u − θ per call of an element-wise loop (on the stack, in L1). */
+#define FA_SHIFT_CHUNK 512
+FA_INLINE ptrdiff_t fa_chunk_end(ptrdiff_t i, ptrdiff_t stop) {
+    return stop - i < FA_SHIFT_CHUNK ? stop : i + FA_SHIFT_CHUNK;
+}
+#define FA_FOR_CHUNKS(start, stop, i, end)                                                     \
+    for (ptrdiff_t i = start, end = fa_chunk_end(i, stop); i < stop; i = end, end = fa_chunk_end(i, stop))
 
-#define FA_SOFTMAX_ROWS(T, S, EXP, ISA)                                                          \
-    __attribute__((always_inline)) static inline T fa_row_max_##S##_##ISA(const T *v, ptrdiff_t n) {                                 \
-        T m[8];                                                                                \
-        for (int j = 0; j < 8; j++) m[j] = v[0];                                               \
-        ptrdiff_t i = 0;                                                                       \
-        for (; i + 8 <= n; i += 8)                                                             \
-            for (int j = 0; j < 8; j++) m[j] = FA_LARGER(v[i + j], m[j]);                      \
-        for (; i < n; i++) m[0] = FA_LARGER(v[i], m[0]);                                       \
-        T a = FA_LARGER(m[1], m[0]), b = FA_LARGER(m[3], m[2]);                                \
-        T c = FA_LARGER(m[5], m[4]), d = FA_LARGER(m[7], m[6]);                                \
-        a = FA_LARGER(b, a);                                                                   \
-        c = FA_LARGER(d, c);                                                                   \
-        return FA_LARGER(c, a);                                                                \
-    }                                                                                          \
-    /* Σ a[i] (b NULL) or Σ a[i]·b[i] in double, Neumaier-compensated in each of 8 lanes */ \
-    __attribute__((always_inline)) static inline double fa_row_sum_##S##_##ISA(const T *a, const T *b,  \
-                                                                      ptrdiff_t n) {          \
-        double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, c[8] = {0, 0, 0, 0, 0, 0, 0, 0};               \
-        ptrdiff_t i = 0;                                                                       \
-        for (; i + 8 <= n; i += 8)                                                             \
-            for (int j = 0; j < 8; j++) {                                                      \
-                double v = b == NULL ? (double)a[i + j] : (double)a[i + j] * b[i + j];         \
-                double t = s[j] + v;                                                           \
-                c[j] += __builtin_fabs(s[j]) >= __builtin_fabs(v) ? (s[j] - t) + v             \
-                                                                  : (v - t) + s[j];            \
-                s[j] = t;                                                                      \
-            }                                                                                  \
-        for (; i < n; i++) {                                                                   \
-            double v = b == NULL ? (double)a[i] : (double)a[i] * b[i];                         \
-            double t = s[0] + v;                                                               \
-            c[0] += __builtin_fabs(s[0]) >= __builtin_fabs(v) ? (s[0] - t) + v : (v - t) + s[0]; \
-            s[0] = t;                                                                          \
+#define FA_TYPE_LOOPS(T, S, ISA)                                                               \
+    FA_TARGET_##ISA static void fa_bias_map_##S##_##ISA(                                      \
+        const fa_kernel_set *k, const T *u, const T *theta, T *out, ptrdiff_t start, ptrdiff_t stop, \
+        ptrdiff_t channels, ptrdiff_t inner, const T *p, int np) {                             \
+        T x[FA_SHIFT_CHUNK];                                                                   \
+        FA_FOR_CHUNKS(start, stop, i, end) {                                                   \
+            fa_shift_##S(u, theta, x, i, end, channels, inner);                                \
+            k->map_##S[0](x, out + i, end - i, p, np);                                         \
         }                                                                                      \
-        double total = 0.0, compensation = 0.0;                                                \
-        for (int j = 0; j < 8; j++) {                                                          \
-            double t = total + s[j];                                                           \
-            compensation += __builtin_fabs(total) >= __builtin_fabs(s[j]) ? (total - t) + s[j] \
-                                                                          : (s[j] - t) + total; \
-            total = t;                                                                         \
-            compensation += c[j];                                                              \
+    }                                                                                          \
+    FA_TARGET_##ISA static void fa_bias_vjp_##S##_##ISA(                                      \
+        const fa_kernel_set *k, const T *g, const T *u, const T *theta, T *du, ptrdiff_t start, \
+        ptrdiff_t stop, ptrdiff_t channels, ptrdiff_t inner, const T *p, int np, double *dtheta) { \
+        T x[FA_SHIFT_CHUNK];                                                                   \
+        FA_FOR_CHUNKS(start, stop, i, end) {                                                   \
+            fa_shift_##S(u, theta, x, i, end, channels, inner);                                \
+            k->vjp_##S[0](g + i, x, du + i, end - i, p, np);                                   \
+            fa_subtract_channel_sums_##S(du + i, i, end, channels, inner, dtheta);             \
         }                                                                                      \
-        return total + compensation;                                                           \
     }                                                                                          \
-    FA_TARGET_##ISA static void fa_softmax_row_##S##_##ISA(const T *x, T *y, ptrdiff_t n) {                  \
-        T m = fa_row_max_##S##_##ISA(x, n);                                                            \
-        _Pragma("GCC ivdep") for (ptrdiff_t i = 0; i < n; i++) {                               \
-            T dz, z = two_sum_##S(x[i], -m, &dz);                                              \
-            T e = EXP(z);                                                                      \
-            y[i] = e + e * dz;                                                                 \
+    FA_TARGET_##ISA static void fa_bias_psum_##S##_##ISA(                                     \
+        const fa_kernel_set *k, const T *g, const T *u, const T *theta, ptrdiff_t start,      \
+        ptrdiff_t stop, ptrdiff_t channels, ptrdiff_t inner, const T *p, int np, int param,   \
+        double *sum) {                                                                         \
+        T x[FA_SHIFT_CHUNK];                                                                   \
+        FA_FOR_CHUNKS(start, stop, i, end) {                                                   \
+            fa_shift_##S(u, theta, x, i, end, channels, inner);                                \
+            k->psum_##S(g + i, x, end - i, p, np, param, sum);                                 \
         }                                                                                      \
-        double total = fa_row_sum_##S##_##ISA(y, NULL, n);                                             \
-        for (ptrdiff_t i = 0; i < n; i++) y[i] = (T)(y[i] / total);                            \
     }                                                                                          \
-    FA_TARGET_##ISA static void fa_softmax_vjp_row_##S##_##ISA(const T *g, const T *y, T *out, ptrdiff_t n) { \
-        double total = fa_row_sum_##S##_##ISA(g, y, n);                                                \
-        _Pragma("GCC ivdep") for (ptrdiff_t i = 0; i < n; i++)                                 \
-            out[i] = (T)(y[i] * (g[i] - total));                                               \
+    FA_TARGET_##ISA static void fa_softmax_row_##S##_##ISA(const T *x, T *y, ptrdiff_t n) {    \
+        fa_exp_row_##S(x, y, n, 1);                                                            \
     }                                                                                          \
-    FA_TARGET_##ISA static void fa_vmath_##S##_##ISA(int op, const T *x, T *out, ptrdiff_t n) {              \
+    FA_TARGET_##ISA static void fa_softmin_row_##S##_##ISA(const T *x, T *y, ptrdiff_t n) {    \
+        fa_exp_row_##S(x, y, n, -1);                                                           \
+    }                                                                                          \
+    FA_TARGET_##ISA static void fa_log_softmax_row_##S##_##ISA(const T *x, T *y, ptrdiff_t n) { \
+        fa_log_softmax_row_##S(x, y, n);                                                       \
+    }                                                                                          \
+    FA_TARGET_##ISA static void fa_softmax_vjp_row_##S##_##ISA(const T *g, const T *y, T *out, \
+                                                               ptrdiff_t n) {                  \
+        fa_exp_row_vjp_##S(g, y, out, n, 1);                                                   \
+    }                                                                                          \
+    FA_TARGET_##ISA static void fa_softmin_vjp_row_##S##_##ISA(const T *g, const T *y, T *out, \
+                                                               ptrdiff_t n) {                  \
+        fa_exp_row_vjp_##S(g, y, out, n, -1);                                                  \
+    }                                                                                          \
+    FA_TARGET_##ISA static void fa_log_softmax_vjp_row_##S##_##ISA(const T *g, const T *y, T *out, \
+                                                                   ptrdiff_t n) {              \
+        fa_log_softmax_vjp_row_##S(g, y, out, n);                                              \
+    }                                                                                          \
+    FA_TARGET_##ISA static void fa_prelu_##S##_##ISA(int op, const T *g, const T *x, const T *w, \
+                                                     T *out, ptrdiff_t start, ptrdiff_t stop,  \
+                                                     ptrdiff_t channels, ptrdiff_t inner) {    \
+        fa_prelu_runs_##S(op, g, x, w, out, start, stop, channels, inner);                          \
+    }                                                                                          \
+    FA_TARGET_##ISA static void fa_prelu_weight_##S##_##ISA(const T *g, const T *x, ptrdiff_t start, \
+                                                            ptrdiff_t stop, ptrdiff_t channels, \
+                                                            ptrdiff_t inner, double *partial) { \
+        fa_prelu_weight_runs_##S(g, x, start, stop, channels, inner, partial);                      \
+    }                                                                                          \
+    FA_TARGET_##ISA static void fa_vmath_##S##_##ISA(int op, const T *x, T *out, ptrdiff_t n) { \
         if (op == 0)                                                                           \
             for (ptrdiff_t i = 0; i < n; i++) out[i] = fa_exp_##S(x[i]);                       \
         else if (op == 1)                                                                      \
@@ -157,17 +381,24 @@
 #define FA_LOOPS_F64(name, FROM_Y, PARAMS) FA_LOOPS_FOR_TYPE(name, FROM_Y, PARAMS, double, f64, FA_ISA)
 #define FA_EXPAND(macro, ...) macro(__VA_ARGS__) /* expands FA_ISA before ## pastes it */
 #define FA_ENTRY_ISA(name, FROM_Y, PARAMS) FA_EXPAND(FA_ENTRY, name, FROM_Y, PARAMS, FA_ISA)
+#define FA_ROWS(prefix, S, ISA) \
+    {fa_softmax_##prefix##S##_##ISA, fa_log_softmax_##prefix##S##_##ISA, fa_softmin_##prefix##S##_##ISA}
 
 #define FA_INSTRUCTION_SET(ISA, DESCRIPTION)                                                  \
     FA_ACTIVATIONS(FA_LOOPS_F32)                                                              \
     FA_ACTIVATIONS(FA_LOOPS_F64)                                                              \
-    FA_SOFTMAX_ROWS(float, f32, fa_exp_f32, ISA)                                              \
-    FA_SOFTMAX_ROWS(double, f64, fa_exp_f64, ISA)                                             \
+    FA_TYPE_LOOPS(float, f32, ISA)                                                            \
+    FA_TYPE_LOOPS(double, f64, ISA)                                                           \
     static const fa_kernel_set fa_sets_##ISA[] = {FA_ACTIVATIONS(FA_ENTRY_ISA)};              \
     static const fa_instruction_set fa_isa_##ISA = {                                          \
         DESCRIPTION, fa_sets_##ISA,                                                           \
-        fa_softmax_row_f32_##ISA, fa_softmax_row_f64_##ISA,                                   \
-        fa_softmax_vjp_row_f32_##ISA, fa_softmax_vjp_row_f64_##ISA,                           \
+        FA_ROWS(row_, f32, ISA), FA_ROWS(row_, f64, ISA),                                     \
+        FA_ROWS(vjp_row_, f32, ISA), FA_ROWS(vjp_row_, f64, ISA),                             \
+        fa_bias_map_f32_##ISA, fa_bias_map_f64_##ISA,                                         \
+        fa_bias_vjp_f32_##ISA, fa_bias_vjp_f64_##ISA,                                         \
+        fa_bias_psum_f32_##ISA, fa_bias_psum_f64_##ISA,                                       \
+        fa_prelu_f32_##ISA, fa_prelu_f64_##ISA,                                               \
+        fa_prelu_weight_f32_##ISA, fa_prelu_weight_f64_##ISA,                                 \
         fa_vmath_f32_##ISA, fa_vmath_f64_##ISA};
 
 #define FA_ISA base

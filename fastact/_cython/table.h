@@ -5,6 +5,9 @@
  *     FROM_Y   1 when name_vjp_from_y exists (the output determines the derivative)
  *     PARAMS   1 when name_param_vjp exists (learnable parameters)
  *
+ * gelu has one line per form (gelu: the erf form, gelu_tanh: the tanh approximation), so
+ * that each loop computes one form; the backend picks the set by gelu's parameter.
+ *
  * Adding an activation to the cython backend = its scalar functions in formulas.h + one line here.
  */
 #define FA_ACTIVATIONS(X) \
@@ -18,6 +21,7 @@
     X(selu, 1, 0)         \
     X(celu, 1, 1)         \
     X(gelu, 0, 0)         \
+    X(gelu_tanh, 0, 0)    \
     X(silu, 0, 0)         \
     X(swish, 0, 1)        \
     X(mish, 0, 0)         \
