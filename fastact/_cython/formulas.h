@@ -42,14 +42,25 @@ FA_INLINE T FA(sig)(T z, T dz) {
     return (z >= 0 ? s : e * s) + dz * (e * s * s);
 }
 
-/* σ'(z + dz) = σ'(z)·(1 + dz·(1 − 2σ(z))), 1 − 2σ(z) = −sign(z)·(1 − e)·s. */
-FA_INLINE T FA(sig_slope)(T z, T dz) {
+/* a·σ'(z + dz) = a·e/(1 + e)², e = exp(−|z|): 1 + e = h + l exactly (fast two-sum), (1 + e)² =
+ * hh + hh_lo (fma), a·e = n + n_lo exactly; q = n·(1/hh) corrected once by its residual, plus the
+ * first-order term of dz, σ'(z)·dz·(1 − 2σ(z)) with 1 − 2σ(z) = −sign(z)·(1 − e)/(1 + e). */
+FA_INLINE T FA(scaled_sig_slope)(T a, T z, T dz) {
     T e = EXP(-FABS(z));
-    T s = (T)1 / ((T)1 + e);
-    T d = e * s * s;
-    T c = ((T)1 - e) * s;
-    return d + dz * d * (z >= 0 ? -c : c);
+    T h = (T)1 + e;
+    T l = e - (h - (T)1);
+    T hh = h * h;
+    T hh_lo = FMA(h, h, -hh) + (T)2 * h * l;
+    T inv = (T)1 / hh;
+    T n_lo, n = FA(two_product)(a, e, &n_lo);
+    T q = n * inv;
+    T residual = FMA(-q, hh, n) + (n_lo - q * hh_lo);
+    T c = ((T)1 - e) * h * inv;
+    return q + (residual * inv + q * dz * (z >= 0 ? -c : c));
 }
+
+/* σ'(z + dz). */
+FA_INLINE T FA(sig_slope)(T z, T dz) { return FA(scaled_sig_slope)((T)1, z, dz); }
 
 /* ---- sigmoid(x, slope): σ(a x); p = (a) ---- */
 
@@ -59,7 +70,7 @@ FA_INLINE T FA(sigmoid_forward)(T x, const T *p, int np) {
 }
 FA_INLINE T FA(sigmoid_derivative)(T x, const T *p, int np) {
     T dz, z = FA(two_product)(p[0], x, &dz);
-    return p[0] * FA(sig_slope)(z, dz);
+    return FA(scaled_sig_slope)(p[0], z, dz);
 }
 FA_INLINE T FA(sigmoid_vjp)(T g, T x, const T *p, int np) {
     return g * FA(sigmoid_derivative)(x, p, np);
@@ -77,9 +88,9 @@ FA_INLINE T FA(sigmoid_param_vjp)(T g, T x, const T *p, int np, int k) {
 /* ---- tanh ---- */
 
 FA_INLINE T FA(tanh_forward)(T x, const T *p, int np) { return TANH(x); }
-/* 1 − tanh² = 4e/(1 + e)², e = exp(−2|x|). */
+/* 1 − tanh² = 4e/(1 + e)² = 4σ'(2x), e = exp(−2|x|). */
 FA_INLINE T FA(tanh_derivative)(T x, const T *p, int np) {
-    return (T)4 * FA(sig_slope)((T)2 * x, (T)0);
+    return FA(scaled_sig_slope)((T)4, (T)2 * x, (T)0);
 }
 FA_INLINE T FA(tanh_vjp)(T g, T x, const T *p, int np) {
     return g * FA(tanh_derivative)(x, p, np);

@@ -57,14 +57,34 @@ def _sigmoid(z, dz):
 
 
 @jitable
-def _sigmoid_slope(z, dz):
-    """sigma'(z + dz) = sigma'(z) * (1 + dz * (1 - 2 sigma(z))), where
-    sigma'(z) = e s^2 (no cancellation of 1 - sigma) and 1 - 2 sigma(z) = -sign(z) (1 - e) s."""
+def _scaled_sigmoid_slope(a, z, dz):
+    """a·σ′(z + dz) = a·e/(1 + e)² with e = exp(−|z|), within ~0.5 ulp of the exact value for e.
+
+    1 + e = h + l exactly (fast two-sum, 1 ≥ e); (1 + e)² = hh + hh_lo with hh = fl(h²) and
+    hh_lo = (h² − hh) + 2hl by fma (l² ~ eps² is dropped); a·e = n + n_lo exactly (two-product;
+    |n| ≤ |a|, no overflow). The quotient q = n·(1/hh) is corrected once by its exact residual
+    n + n_lo − q(hh + hh_lo) (fma), so the result carries exp's error, damped by (1 − e)/(1 + e),
+    plus one final rounding. The first-order term of dz: σ′(z + dz) = σ′(z)(1 + dz(1 − 2σ(z))),
+    1 − 2σ(z) = −sign(z)·c, c = (1 − e)/(1 + e).
+    """
     T = type(z)
-    e, s = _sigmoid_parts(z)
-    d = e * s * s
-    c = (T(1) - e) * s
-    return d + dz * d * (-c if z >= 0 else c)
+    e = exp(-abs(z))
+    h = T(1) + e
+    l = e - (h - T(1))
+    hh = h * h
+    hh_lo = fma(h, h, -hh) + T(2) * h * l
+    inv = T(1) / hh
+    n, n_lo = two_product(a, e)
+    q = n * inv
+    residual = fma(-q, hh, n) + (n_lo - q * hh_lo)
+    c = (T(1) - e) * h * inv
+    return q + (residual * inv + q * dz * (-c if z >= 0 else c))
+
+
+@jitable
+def _sigmoid_slope(z, dz):
+    """σ′(z + dz) = e/(1 + e)², e = exp(−|z|): see :func:`_scaled_sigmoid_slope`."""
+    return _scaled_sigmoid_slope(type(z)(1), z, dz)
 
 
 # --- sigmoid(x, slope): sigma(a x) --------------------------------------------------------
@@ -79,7 +99,7 @@ def sigmoid_forward(x, p):
 @jitable
 def sigmoid_derivative(x, p):
     z, dz = two_product(p[0], x)
-    return p[0] * _sigmoid_slope(z, dz)
+    return _scaled_sigmoid_slope(p[0], z, dz)
 
 
 @jitable
@@ -112,9 +132,9 @@ def tanh_forward(x, p):
 
 @jitable
 def tanh_derivative(x, p):
-    """1 - tanh(x)^2 = 4 e / (1 + e)^2 with e = exp(-2|x|): no cancellation for large |x|."""
+    """1 − tanh(x)² = 4e/(1 + e)² = 4σ′(2x), e = exp(−2|x|): no cancellation for large |x|."""
     T = type(x)
-    return T(4) * _sigmoid_slope(T(2) * x, T(0))
+    return _scaled_sigmoid_slope(T(4), T(2) * x, T(0))
 
 
 @jitable
