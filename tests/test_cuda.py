@@ -106,40 +106,6 @@ def test_elementwise_matches_reference(case, dtype):
         assert_close(to_host(got), want, atol_eps=slack, **tolerance, err_msg=f"{name}{suffix} device")
 
 
-#: Activations whose formulas mix products and sums (where a fused multiply-add would round
-#: differently), one float64-internal, one series.
-EXACT_CASES = [c for c in KERNEL_CASES if c[0] in ("sigmoid", "tanh", "msaf", "elu", "gelu", "softplus")]
-
-
-@pytest.mark.skipif(SIMULATED, reason="the simulator evaluates vmath's functions with math's, not as compiled")
-@pytest.mark.parametrize("case", EXACT_CASES, ids=case_id)
-def test_elementwise_rounds_as_the_cpu(case, dtype):
-    """The kernels compile without contraction, so each formula rounds operation for operation
-    as the numba CPU kernels do: the same bits (with contraction, an H200 gave sigmoid′ 5 ULP
-    off where the CPU stays within 4)."""
-    name, params = case
-    x = random_input(dtype, shape=(N,))
-    g = random_input(dtype, shape=(N,), seed=1)
-    for suffix, args in [("", (x,)), ("_derivative", (x,)), ("_backward", (g, x))]:
-        want = fn(name + suffix)(*args, **params, backend="numba")
-        got = to_host(fn(name + suffix)(*map(cuda.to_device, args), **params))
-        np.testing.assert_array_equal(got, want, err_msg=f"{name}{suffix}")
-
-
-def test_compilation_turns_contraction_off(monkeypatch):
-    """Within ``without_contraction`` libNVVM gets ``fma=False`` (and only there)."""
-    from numba.cuda.cudadrv import nvvm
-
-    from fastact._kernels import cuda_compile
-
-    seen = []
-    monkeypatch.setattr(nvvm, "compile_ir", lambda ir, **options: seen.append(options), raising=False)
-    with cuda_compile.without_contraction():
-        nvvm.compile_ir("ir", opt=3, fastmath=False)
-    nvvm.compile_ir("ir", opt=3, fastmath=False)
-    assert seen == [{"opt": 3, "fastmath": False, "fma": False}, {"opt": 3, "fastmath": False}]
-
-
 @pytest.mark.parametrize("name", sorted({name for name, _ in KERNEL_CASES}))
 def test_special_values(name, dtype):
     params = dict(CASES)[name] if name in dict(CASES) else {}

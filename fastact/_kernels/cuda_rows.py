@@ -20,8 +20,8 @@ softmin, the input negated as it is read) e = e^z + e^z·dz with z + dz = x − 
 (float32 output: times the float64 reciprocal, which rounds to the same float32 but for ties
 at 2^-29 relative); log_softmax (z − log Σ e^z) + dz with z + dz = x − m in float64. float64 sums are Neumaier-
 compensated per lane and added across lanes with exact two-sums (float32 terms summed in
-float64 need no compensation). The kernels compile without contraction
-(:mod:`fastact._kernels.cuda_compile`), so each formula rounds as on the CPU.
+float64 need no compensation). ``vmath.exp`` and ``vmath.log`` are libdevice's here
+(:mod:`fastact._kernels.cuda_math`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from numba import cuda
 from numba.extending import register_jitable
 
 from fastact._kernels import vmath
-from fastact._kernels.cuda_compile import kernel as exact_kernel
 from fastact._kernels.cuda_loops import WARP, _exchange, _nanmax
 from fastact._kernels.exact import two_sum
 
@@ -189,7 +188,7 @@ def forward_kernel(dtype, kind: str, group: int, rows_per_block: int, cap: int):
     def load(x, r, i):
         return -x[r, i] if negate else x[r, i]
 
-    @exact_kernel
+    @cuda.jit
     def kernel(x, out):
         rows, n = x.shape
         tid = cuda.threadIdx.x
@@ -247,7 +246,7 @@ def backward_kernel(dtype, kind: str, group: int, rows_per_block: int, cap: int)
     block = group * rows_per_block
     _, group_sum, warps_per_block = _group_reducers(group, rows_per_block)
 
-    @exact_kernel
+    @cuda.jit
     def kernel(g, y, out):
         rows, n = y.shape
         tid = cuda.threadIdx.x
@@ -288,7 +287,7 @@ def columns_kernel(dtype, kind: str):
     wide = np.dtype(dtype) == np.float64
     add = _adder(dtype)
 
-    @exact_kernel
+    @cuda.jit
     def kernel(x, out):
         outer, n, inner = x.shape
         for t in range(cuda.grid(1), outer * inner, cuda.gridsize(1)):
@@ -325,7 +324,7 @@ def columns_backward_kernel(dtype, kind: str):
     term, result = _vjp_parts(kind)
     add = _adder(dtype)
 
-    @exact_kernel
+    @cuda.jit
     def kernel(g, y, out):
         outer, n, inner = y.shape
         for t in range(cuda.grid(1), outer * inner, cuda.gridsize(1)):
