@@ -483,19 +483,21 @@ def _launch_items(kernel, items: int, args: list, stream) -> None:
 
 
 def _feature_sums(partial_on_device, features: int, dtype: np.dtype, stream) -> np.ndarray:
-    """Each feature's column of a reduction's partial array: added in chunks of
-    ``COLUMN_CHUNK`` rows on the GPU (a fixed order) while it is long, then exactly on the host."""
+    """Each feature's column of a reduction's partial array, added on the GPU in chunks of
+    ``COLUMN_CHUNK`` rows (Neumaier-compensated, a fixed order) until one row is left, which
+    comes to the host (a Python loop over the features' columns there cost milliseconds for a
+    thousand features)."""
     chunk = feature_loops.COLUMN_CHUNK
-    while partial_on_device.shape[0] > chunk:
+    while partial_on_device.shape[0] > 1:
         reduced = cuda.device_array((-(-partial_on_device.shape[0] // chunk), features), np.float64)
         _launch_items(_kernel(("column_sums",), feature_loops.column_sums_kernel), reduced.size,
                       [partial_on_device, reduced, chunk], stream)
         partial_on_device = reduced
-    partial = np.zeros((partial_on_device.shape[0], features))
-    if partial.size:
+    partial = np.zeros((1, features))
+    if partial_on_device.shape[0] and features:
         partial_on_device.copy_to_host(partial, stream=stream)
         _synchronize(stream)
-    return np.array([math.fsum(column) for column in partial.T], dtype=dtype)
+    return partial[0].astype(dtype)
 
 
 def _bias_map(kind: str, spec: Activation | None, u, theta, out, values: tuple, shape: tuple, stream) -> None:
