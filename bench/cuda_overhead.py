@@ -75,7 +75,8 @@ def main() -> None:
         kinds["torch"] = (lambda a: torch.as_tensor(a, device="cuda"), torch.cuda.synchronize)
     print(f"host µs per call, float32, {OPTIONS.size} elements" + (" (simulator: paths only)" if OPTIONS.sim else ""))
     numba_x = cuda.to_device(host)
-    print(f"  {'floor: empty numba kernel[1, 32](x)':48s} {per_call_us(lambda: empty_kernel[1, 32](numba_x), cuda.synchronize):8.1f}")
+    floor = per_call_us(lambda: empty_kernel[1, 32](numba_x), cuda.synchronize)
+    print(f"  {'floor: empty numba kernel[1, 32](x)':48s} {floor:8.1f}")
     if torch is not None:
         t = torch.as_tensor(host, device="cuda")
         print(f"  {'torch relu_ (torch tensor)':48s} {per_call_us(t.relu_, torch.cuda.synchronize):8.1f}")

@@ -23,9 +23,16 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import cuda
 
 from fastact._kernels.cuda_loops import SIMULATED
+
+if not SIMULATED:  # numba-cuda's own launch path (cuda.core), absent from the simulator's
+    from cuda.core import LaunchConfig
+    from cuda.core import launch as core_launch
+    from numba.cuda import types
+    from numba.cuda.cudadrv import driver
+    from numba.cuda.np.numpy_support import from_dtype
+    from numba.cuda.typing.typeof import typeof
 
 
 class Strided(NamedTuple):
@@ -43,8 +50,6 @@ class Strided(NamedTuple):
 def parameters(argtypes: tuple, values: tuple) -> list:
     """The kernel parameters of ``values`` (Strided arrays, numbers, tuples), typed
     ``argtypes`` (numba types), in numba-cuda's layout."""
-    from numba.cuda import types
-
     params: list = []
 
     def add(ty, value) -> None:
@@ -71,10 +76,6 @@ def parameters(argtypes: tuple, values: tuple) -> list:
 def _argtype(value):
     """The numba type the kernel is compiled for: C-contiguous arrays where the operand is,
     any-layout otherwise; tuples and scalars as numba types them."""
-    from numba.cuda import types
-    from numba.cuda.np.numpy_support import from_dtype
-    from numba.cuda.typing.typeof import typeof
-
     if isinstance(value, Strided):
         return types.Array(from_dtype(value.dtype), len(value.shape), "C" if _c_contiguous(value) else "A")
     return typeof(value)
@@ -115,9 +116,6 @@ def launch(dispatcher, blocks: int, threads: int, stream, *values) -> None:
         argtypes = tuple(map(_argtype, values))
         entry = _compiled[key] = (dispatcher.compile(argtypes), argtypes)
     kernel, argtypes = entry
-    from cuda.core import LaunchConfig
-    from cuda.core import launch as core_launch
-
     core_launch(_core_stream(stream), LaunchConfig(grid=blocks, block=threads),
                 kernel.library.get_cufunc().kernel, *parameters(argtypes, values))
 
@@ -126,8 +124,6 @@ def _core_stream(stream):
     """The ``cuda.core`` stream of ``stream`` (0: the default stream; a numba stream)."""
     core = _streams.get(stream)
     if core is None:
-        from numba.cuda.cudadrv import driver
-
         if len(_streams) > 64:
             _streams.clear()
         core = _streams[stream] = driver._to_core_stream(stream)
