@@ -506,7 +506,7 @@ def test_prelu_matches_reference(channels, axis, dtype):
 
 def test_feature_sums_on_the_gpu_before_the_host(monkeypatch):
     """Partial arrays are added on the GPU in chunks until one row is left (here: chunks of 4
-    rows, four levels)."""
+    rows: 32 rows, then 8, 2, 1)."""
     monkeypatch.setattr(feature_loops, "COLUMN_CHUNK", 4)
     x = random_input(np.float64, shape=(6000,)).reshape(40, 3, 50)
     g = random_input(np.float64, shape=(6000,), seed=1).reshape(40, 3, 50)
