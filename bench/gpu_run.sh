@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One session on a GPU machine: the CUDA tests on the device (every activation), then
-# bench/gpu_check.py (every function checked on fresh data, then timed), each under a time limit
-# so that the whole run ends within about four minutes. Logs go to $OUT (default: ./gpu-logs).
+# bench/gpu_check.py (every function checked on fresh data, then timed), then
+# bench/cuda_overhead.py (host microseconds per call), each under a time limit so that the whole
+# run ends within about four and a half minutes. Logs go to $OUT (default: ./gpu-logs).
 #
 #   PYTHONPATH=/path/to/extra/site:$PWD bash bench/gpu_run.sh
 #
@@ -24,7 +25,7 @@ unset NUMBA_ENABLE_CUDASIM
 
 start=$SECONDS
 # -p no:benchmark: pytest-benchmark's warning about xdist would be an error here.
-timeout -k 10 150 "$PYTHON" -m pytest -q -p no:cacheprovider -p no:benchmark -n 14 tests/test_cuda.py \
+timeout -k 10 150 "$PYTHON" -m pytest -q -p no:cacheprovider -p no:benchmark -n 14 tests/test_cuda.py tests/test_cuda_launch.py \
   > "$OUT/pytest_cuda.log" 2>&1
 pytest_status=$?
 echo "pytest: exit $pytest_status after $((SECONDS - start)) s" >> "$OUT/pytest_cuda.log"
@@ -34,7 +35,12 @@ timeout -k 10 100 "$PYTHON" bench/gpu_check.py > "$OUT/gpu_check.log" 2>&1
 check_status=$?
 echo "gpu_check: exit $check_status after $((SECONDS - start)) s" >> "$OUT/gpu_check.log"
 
+start=$SECONDS
+timeout -k 10 40 "$PYTHON" bench/cuda_overhead.py > "$OUT/cuda_overhead.log" 2>&1
+echo "cuda_overhead: exit $? after $((SECONDS - start)) s" >> "$OUT/cuda_overhead.log"
+
 tail -n 3 "$OUT/pytest_cuda.log"
 tail -n 60 "$OUT/gpu_check.log"
+cat "$OUT/cuda_overhead.log"
 if [ "$check_status" -ne 0 ]; then exit "$check_status"; fi
 exit "$pytest_status"

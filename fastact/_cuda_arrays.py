@@ -13,12 +13,14 @@ count as GPU arrays too.
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from numba import cuda
 
+from fastact._cuda_launch import Strided
 from fastact._kernels.cuda_loops import SIMULATED
 
 if SIMULATED:
@@ -70,9 +72,18 @@ class Operand:
         return None
 
     def view(self, shape: tuple, strides: tuple, offset: int = 0):
-        """A kernel argument over this memory (no copy): ``shape`` elements at ``strides``
+        """A numba device array over this memory (no copy): ``shape`` elements at ``strides``
         bytes, starting ``offset`` bytes past the first element."""
         return _view(self.obj, self.ptr + offset, shape, strides, self.dtype)
+
+    def strided(self, shape: tuple, strides: tuple, offset: int = 0) -> Strided:
+        """The same as a launch argument of :mod:`fastact._cuda_launch` (no object made on the
+        GPU side)."""
+        return Strided(self, self.ptr + offset, shape, strides, self.dtype)
+
+    def flat(self) -> Strided:
+        """All elements as a 1-D launch argument (for an operand contiguous in some order)."""
+        return Strided(self, self.ptr, (self.size,), (self.dtype.itemsize,), self.dtype)
 
 
 def describe(a, name: str, function: str) -> Operand:
@@ -173,6 +184,7 @@ def launch_stream(operands: list[Operand]):
     return _stream(handles[0])
 
 
+@functools.lru_cache(maxsize=64)
 def _stream(handle: int):
     if handle == 1:
         return cuda.legacy_default_stream()

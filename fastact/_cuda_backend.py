@@ -31,6 +31,7 @@ import numpy as np
 from numba import cuda
 
 from fastact import _cuda_arrays as arrays
+from fastact._cuda_launch import launch
 from fastact import _layout, _validate
 from fastact._catalog import Activation
 from fastact._cuda_arrays import F64, Operand
@@ -116,11 +117,13 @@ _STRIDED = {"forward": cuda_loops.map_strided_kernel, "derivative": cuda_loops.m
             "vjp": cuda_loops.vjp_strided_kernel, "vjp_from_y": cuda_loops.vjp_strided_kernel}
 
 
-def _launch_flat(op: str, name: str, arrays_: list, p: tuple, stream) -> None:
-    """``op`` of activation ``name`` over 1-D contiguous device arrays (inputs, then out)."""
+def _launch_flat(op: str, name: str, operands: list[Operand], p: tuple, stream) -> None:
+    """``op`` of activation ``name`` over operands contiguous in one order, seen as 1-D
+    (inputs, then out)."""
     threads = _limits.threads
     kernel = _kernel((op, name, "flat", threads), lambda: _FLAT[op](getattr(scalar, f"{name}_{op}"), threads))
-    kernel[_blocks(arrays_[-1].size, threads * cuda_loops.UNROLL), threads, stream](*arrays_, p)
+    launch(kernel, _blocks(operands[-1].size, threads * cuda_loops.UNROLL), threads, stream,
+           *(a.flat() for a in operands), p)
 
 
 def _launch_strided(kernel, operands: list[Operand], p: tuple, stream) -> None:
@@ -133,9 +136,9 @@ def _launch_strided(kernel, operands: list[Operand], p: tuple, stream) -> None:
     threads = _limits.threads
     blocks = _blocks(math.prod(inner), threads)
     for index in np.ndindex(*shape[:lead]):
-        views = [op.view(inner, (0,) * pad + tuple(s[lead:]), sum(i * step for i, step in zip(index, s)))
+        views = [op.strided(inner, (0,) * pad + tuple(s[lead:]), sum(i * step for i, step in zip(index, s)))
                  for op, s in zip(operands, strides)]
-        kernel[blocks, threads, stream](*views, p)
+        launch(kernel, blocks, threads, stream, *views, p)
 
 
 def _merged(operands: list[Operand]) -> tuple[list[int], list[list[int]]]:
@@ -163,8 +166,7 @@ def _elementwise_on_device(spec: Activation, op: str, ins: list[Operand], out: O
         return
     orders = {a.order() for a in (*ins, out)}
     if len(orders) == 1 and None not in orders:
-        flat = [a.view((out.size,), (a.dtype.itemsize,)) for a in (*ins, out)]
-        _launch_flat(op, spec.name, flat, p, stream)
+        _launch_flat(op, spec.name, [*ins, out], p, stream)
     else:
         kernel = _kernel((op, spec.name, "strided"), lambda: _STRIDED[op](getattr(scalar, f"{spec.name}_{op}")))
         _launch_strided(kernel, [*ins, out], p, stream)
@@ -179,7 +181,8 @@ def elementwise(spec: Activation, op: str, arrays_: tuple, out: np.ndarray | Non
         return out
     flat, flat_out, pending = _layout.flat_operands(arrays_, out)
     device_out = cuda.device_array(flat_out.shape, flat_out.dtype)
-    _launch_flat(op, spec.name, [*map(cuda.to_device, flat), device_out], spec.pack(out.dtype, values), 0)
+    operands = [arrays.describe(a, "x", "elementwise") for a in (*map(cuda.to_device, flat), device_out)]
+    _launch_flat(op, spec.name, operands, spec.pack(out.dtype, values), 0)
     device_out.copy_to_host(flat_out)
     if pending is not None:
         np.copyto(out, pending)
@@ -237,16 +240,15 @@ def _row_plan(n: int, itemsize: int, arrays_: int) -> tuple[int, int, int]:
 
 
 def _launch_rows(kind: str, views: list, stream) -> None:
-    """Row-wise ``kind`` over 2-D device arrays (rows, n): inputs, then the output."""
+    """Row-wise ``kind`` over 2-D launch arguments (rows, n): inputs, then the output."""
     rows, n = views[-1].shape
-    dtype = np.dtype(views[-1].dtype)
+    dtype = views[-1].dtype
     backward = kind.endswith("_vjp")
     plan = _row_plan(n, dtype.itemsize, 2 if backward else 1)
     factory = cuda_rows.backward_kernel if backward else cuda_rows.forward_kernel
     kernel = _kernel((kind, dtype.char) + plan, lambda: factory(dtype, kind, *plan))
     group, rows_per_block, _ = plan
-    block = group * rows_per_block
-    kernel[_blocks(rows, rows_per_block), block, stream](*views)
+    launch(kernel, _blocks(rows, rows_per_block), group * rows_per_block, stream, *views)
 
 
 #: Threads per block of the column kernels (one thread per line: small blocks spread few
@@ -255,13 +257,13 @@ COLUMN_THREADS = 64
 
 
 def _launch_columns(kind: str, views: list, stream) -> None:
-    """``kind`` along axis 1 of 3-D device arrays (outer, n, inner), one thread per line."""
+    """``kind`` along axis 1 of 3-D launch arguments (outer, n, inner), one thread per line."""
     outer, _, inner = views[-1].shape
-    dtype = np.dtype(views[-1].dtype)
+    dtype = views[-1].dtype
     factory = cuda_rows.columns_backward_kernel if kind.endswith("_vjp") else cuda_rows.columns_kernel
     kernel = _kernel((kind, dtype.char, "columns"), lambda: factory(dtype, kind))
     threads = min(_limits.threads, COLUMN_THREADS)
-    kernel[_blocks(outer * inner, threads), threads, stream](*views)
+    launch(kernel, _blocks(outer * inner, threads), threads, stream, *views)
 
 
 def _lines(op: Operand, axis: int):
@@ -297,9 +299,9 @@ def _rows_on_device(kind: str, ins: list[Operand], out: Operand, axis: int, stre
         return
     (outer, n, inner), _ = lines[0]
     if inner == 1:
-        _launch_rows(kind, [op.view((outer, n), st[:2]) for op, (_, st) in zip(operands, lines)], stream)
+        _launch_rows(kind, [op.strided((outer, n), st[:2]) for op, (_, st) in zip(operands, lines)], stream)
     else:
-        _launch_columns(kind, [op.view((outer, n, inner), st) for op, (_, st) in zip(operands, lines)], stream)
+        _launch_columns(kind, [op.strided((outer, n, inner), st) for op, (_, st) in zip(operands, lines)], stream)
 
 
 def _rows_on_host(kind: str, arrays_: tuple, out: np.ndarray, axis: int) -> None:
@@ -308,7 +310,9 @@ def _rows_on_host(kind: str, arrays_: tuple, out: np.ndarray, axis: int) -> None
         return
     dst, pending = _layout.row_output(out, axis)
     device_out = cuda.device_array(dst.shape, dst.dtype)
-    _launch_rows(kind, [*(cuda.to_device(_layout.rows(a, axis)) for a in arrays_), device_out], 0)
+    views = [arrays.describe(a, "x", kind) for a in (*(cuda.to_device(_layout.rows(a, axis)) for a in arrays_),
+                                                     device_out)]
+    _launch_rows(kind, [v.strided(v.shape, v.strides) for v in views], 0)
     device_out.copy_to_host(dst)
     _layout.commit_rows(out, axis, pending)
 
@@ -479,19 +483,21 @@ def _launch_items(kernel, items: int, args: list, stream) -> None:
 
 
 def _feature_sums(partial_on_device, features: int, dtype: np.dtype, stream) -> np.ndarray:
-    """Each feature's column of a reduction's partial array: added in chunks of
-    ``COLUMN_CHUNK`` rows on the GPU (a fixed order) while it is long, then exactly on the host."""
+    """Each feature's column of a reduction's partial array, added on the GPU in chunks of
+    ``COLUMN_CHUNK`` rows (Neumaier-compensated, a fixed order) until one row is left, which
+    comes to the host (a Python loop over the features' columns there cost milliseconds for a
+    thousand features)."""
     chunk = feature_loops.COLUMN_CHUNK
-    while partial_on_device.shape[0] > chunk:
+    while partial_on_device.shape[0] > 1:
         reduced = cuda.device_array((-(-partial_on_device.shape[0] // chunk), features), np.float64)
         _launch_items(_kernel(("column_sums",), feature_loops.column_sums_kernel), reduced.size,
                       [partial_on_device, reduced, chunk], stream)
         partial_on_device = reduced
-    partial = np.zeros((partial_on_device.shape[0], features))
-    if partial.size:
+    partial = np.zeros((1, features))
+    if partial_on_device.shape[0] and features:
         partial_on_device.copy_to_host(partial, stream=stream)
         _synchronize(stream)
-    return np.array([math.fsum(column) for column in partial.T], dtype=dtype)
+    return partial[0].astype(dtype)
 
 
 def _bias_map(kind: str, spec: Activation | None, u, theta, out, values: tuple, shape: tuple, stream) -> None:

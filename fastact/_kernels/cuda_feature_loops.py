@@ -18,7 +18,6 @@ import numpy as np
 from numba import cuda
 from numba.extending import register_jitable
 
-from fastact._kernels.cuda_compile import kernel as exact_kernel
 from fastact._kernels.cuda_loops import WARP, _identity, tiled_kernel
 from fastact._kernels.exact import two_product
 
@@ -91,7 +90,7 @@ def bias_map_kernel(f, threads: int):
 def _bias_vjp_kernel(term):
     """du[i] = term(g[i], a[i], θ[c], p) and partial[slot, c] = −Σ du over each piece."""
 
-    @exact_kernel
+    @cuda.jit
     def kernel(g, a, theta, du, p, outer, features, inner, lanes, segment, rows, partial):
         for index in range(cuda.grid(1), partial.shape[0] * features, cuda.gridsize(1)):
             c, lane, first, start, slot = _piece(index, lanes, segment, rows, features, inner)
@@ -151,7 +150,7 @@ def channel_weight_grad_kernel(f):
     """partial[slot, c] = Σ over each piece of f(g, x, w[c]) (``f``: ``prelu_weight_vjp``, g·x
     or 0), in float64 with the products' rounding errors (``two_product``) compensated too."""
 
-    @exact_kernel
+    @cuda.jit
     def kernel(g, x, w, outer, inner, lanes, segment, rows, partial):
         channels = w.size
         for index in range(cuda.grid(1), partial.shape[0] * channels, cuda.gridsize(1)):
@@ -187,7 +186,7 @@ def column_sums_kernel():
     """reduced[b, c] = Σ partial[b·chunk : (b+1)·chunk, c], Neumaier-compensated, one thread
     per (b, c): a fixed order, so that the host adds far fewer numbers exactly."""
 
-    @exact_kernel
+    @cuda.jit
     def kernel(partial, reduced, chunk):
         rows, columns = partial.shape
         for index in range(cuda.grid(1), reduced.size, cuda.gridsize(1)):

@@ -3,10 +3,11 @@ element-wise kernels, the parameter-gradient sums, and the butterfly exchange th
 share (the row-wise kernels are in :mod:`fastact._kernels.cuda_rows`).
 
 Every factory returns a kernel that compiles on its first launch for the argument types it
-gets (so once per dtype), without floating-point contraction
-(:mod:`fastact._kernels.cuda_compile`); :mod:`fastact._cuda_backend` keeps the factories'
-results, so each (activation, operation) is built once. Importing this module imports
-``numba.cuda``: it is imported only when the CUDA backend is first used.
+gets (so once per dtype); :mod:`fastact._cuda_backend` keeps the factories' results, so each
+(activation, operation) is built once. The elementary functions the formulas call (vmath's
+``exp``, ``tanh``...) compile to libdevice's on this target (:mod:`fastact._kernels.cuda_math`).
+Importing this module imports ``numba.cuda``: it is imported only when the CUDA backend is
+first used.
 
 Element-wise kernels over contiguous operands take them as 1-D arrays, in tiles of
 ``UNROLL`` elements per thread with compile-time offsets (:func:`_tiled_source`): eight
@@ -24,10 +25,11 @@ import numba
 from numba import cuda
 from numba.extending import register_jitable
 
-from fastact._kernels.cuda_compile import kernel as exact_kernel
 from fastact._kernels.exact import two_sum
 
 SIMULATED = bool(cuda.config.ENABLE_CUDASIM)
+if not SIMULATED:  # the simulator runs vmath's Python functions, which call math's
+    from fastact._kernels import cuda_math  # noqa: F401  (registers the libdevice versions)
 WARP = 32
 #: Elements per thread per tile of the contiguous element-wise kernels: loads in flight.
 UNROLL = 8
@@ -100,7 +102,7 @@ def tiled_kernel(signature: str, loaded: list[str], element, names: dict, thread
     globals; launch it with ``threads`` threads per block."""
     namespace = {"cuda": cuda, **names}
     exec(_tiled_source(signature, loaded, element, UNROLL, threads), namespace)
-    return exact_kernel(namespace["kernel"])
+    return cuda.jit(namespace["kernel"])
 
 
 def map_kernel(f, threads: int):
@@ -116,7 +118,7 @@ def vjp_kernel(f, threads: int):
 def map_strided_kernel(f):
     """out[i] = f(x[i], p) over 4-D arrays of any strides (C order of the index)."""
 
-    @exact_kernel
+    @cuda.jit
     def kernel(x, out, p):
         s0, s1, s2, s3 = out.shape
         for i in range(cuda.grid(1), s0 * s1 * s2 * s3, cuda.gridsize(1)):
@@ -134,7 +136,7 @@ def map_strided_kernel(f):
 def vjp_strided_kernel(f):
     """out[i] = f(g[i], x[i], p) over 4-D arrays of any strides."""
 
-    @exact_kernel
+    @cuda.jit
     def kernel(g, x, out, p):
         s0, s1, s2, s3 = out.shape
         for i in range(cuda.grid(1), s0 * s1 * s2 * s3, cuda.gridsize(1)):
@@ -165,7 +167,7 @@ def param_sums_kernel(f):
     """
     threads = REDUCTION_THREADS
 
-    @exact_kernel
+    @cuda.jit
     def kernel(g, x, p, first, partial):
         n = x.size
         tid = cuda.threadIdx.x

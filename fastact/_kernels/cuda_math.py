@@ -1,0 +1,41 @@
+"""The elementary functions of :mod:`fastact._kernels.vmath` on the CUDA target: libdevice.
+
+vmath's branch-free polynomials are written for CPU SIMD, where a libm call would stop the loop
+vectorizer. A GPU thread computes one element on its own, and libdevice's functions (what
+``math.exp`` and friends compile to under numba-cuda) use the special-function units: ``expf``
+is nine instructions (a two-constant argument reduction, ``ex2.approx``, a scaling), against
+about forty for vmath's compensated polynomial. Importing this module registers, for the CUDA
+target only, ``vmath.exp``, ``expm1``, ``log``, ``log1p`` and ``tanh`` as the libdevice
+functions of the argument's precision (integers in float64, as vmath does), so the formulas of
+:mod:`fastact._kernels.scalar` are the one source of the math on both targets.
+
+Accuracy (libdevice's documented maxima, CUDA Math API, full range): float32 ``expf`` 2 ULP,
+``expm1f`` 1, ``logf`` 1, ``log1pf`` 1, ``tanhf`` 2; float64 ``exp``, ``expm1``, ``log``,
+``log1p``, ``tanh`` 1 ULP each (vmath: within 2 ULP, ``docs/accuracy.md``). No fast-math: the
+float32 functions keep subnormal results.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba.cuda import types
+from numba.cuda.extending import overload
+
+from fastact._kernels import vmath
+
+
+def _register(public, libdevice) -> None:
+    @overload(public, target="cuda", inline="always")
+    def _overload(x):
+        if isinstance(x, types.Float):
+            return lambda x: libdevice(x)
+        if isinstance(x, (types.Integer, types.Boolean)):
+            return lambda x: libdevice(np.float64(x))
+        return None
+
+
+for _public, _libdevice in ((vmath.exp, math.exp), (vmath.expm1, math.expm1), (vmath.log, math.log),
+                            (vmath.log1p, math.log1p), (vmath.tanh, math.tanh)):
+    _register(_public, _libdevice)
