@@ -8,8 +8,8 @@ elements l, l + G, l + 2G, ... of the row; reductions across the group are butte
 Where the row fits, each lane keeps its elements in shared memory (``cap`` elements per row),
 so global memory is read once and written once; each lane reads back only what it wrote, so the
 cache needs no barrier. Rows too long for the cache are read again from global memory (L2)
-for each pass. float32 rows of one warp are held in registers instead (unrolled loops, every
-load of the row in flight at once: :func:`_warp_forward_kernel`).
+for each pass. (Holding float32 rows of one warp in registers instead, with unrolled loops, was
+2.8× slower on an H200: bench/RESULTS.md.)
 
 Columns (an axis other than the last): one thread per (outer, inner) line, three passes over
 the line (maximum, sum, write), consecutive threads on consecutive memory.
@@ -188,9 +188,6 @@ def forward_kernel(dtype, kind: str, group: int, rows_per_block: int, cap: int):
     def load(x, r, i):
         return -x[r, i] if negate else x[r, i]
 
-    if cached and group == WARP and not wide:
-        return _warp_forward_kernel(item, load, log, add, rows_per_block, cap // WARP)
-
     @cuda.jit
     def kernel(x, out):
         rows, n = x.shape
@@ -238,64 +235,6 @@ def forward_kernel(dtype, kind: str, group: int, rows_per_block: int, cap: int):
     return kernel
 
 
-def _warp_forward_kernel(item, load, log: bool, add, rows_per_block: int, k: int):
-    """The float32 forward kernel for rows of at most 32·``k`` elements, one warp per row, the
-    row held in registers: lane j holds elements j, j + 32, ..., j + 32·(k − 1) (``k`` a
-    compile-time constant: the loops unroll, all k loads are in flight at once and the local
-    array lives in registers; float64's exponential is too long for the unroller, which would
-    leave the array in local memory). One read and one write per element; the arithmetic is the
-    shared-memory kernel's."""
-    group_max, group_sum, _ = _group_reducers(WARP, rows_per_block)
-    block = WARP * rows_per_block
-
-    @cuda.jit
-    def kernel(x, out):
-        rows, n = x.shape
-        tid = cuda.threadIdx.x
-        lane = tid % WARP
-        values = cuda.local.array(k, item)
-        scratch = cuda.shared.array(block, numba.float64)
-        warp_values = cuda.shared.array((1, 2), numba.float64)
-        for first in range(cuda.blockIdx.x * rows_per_block, rows, cuda.gridDim.x * rows_per_block):
-            r = first + tid // WARP
-            length = n if r < rows else 0  # the lanes of a missing row only join the reductions
-            for j in range(k):
-                i = lane + j * WARP
-                values[j] = load(x, r, i) if i < length else item(-math.inf)
-            m = values[0]
-            for j in range(1, k):
-                m = _nanmax(m, values[j])
-            m = group_max(m, scratch, warp_values)
-            total = 0.0
-            compensation = 0.0
-            for j in range(k):
-                if lane + j * WARP < length:
-                    if log:
-                        total, compensation = add(total, compensation,
-                                                  exp_term(numba.float64(values[j]), numba.float64(m)))
-                    else:
-                        e = exp_term(values[j], m)
-                        values[j] = e
-                        total, compensation = add(total, compensation, numba.float64(e))
-            total = group_sum(total, compensation, scratch, warp_values)
-            if length == 0:
-                continue
-            if log:
-                log_total = vmath.log(total)
-                for j in range(k):
-                    i = lane + j * WARP
-                    if i < length:
-                        out[r, i] = log_term(values[j], m, log_total)
-            else:
-                scale = 1.0 / total
-                for j in range(k):
-                    i = lane + j * WARP
-                    if i < length:
-                        out[r, i] = values[j] * scale
-
-    return kernel
-
-
 def backward_kernel(dtype, kind: str, group: int, rows_per_block: int, cap: int):
     """The backward ``kind`` (softmax_vjp, log_softmax_vjp, softmin_vjp) along the rows of
     2-D arrays g, y → out; g and y kept in shared memory when ``cap`` is not 0."""
@@ -306,8 +245,6 @@ def backward_kernel(dtype, kind: str, group: int, rows_per_block: int, cap: int)
     cache_shape = (rows_per_block, max(cap, 1))
     block = group * rows_per_block
     _, group_sum, warps_per_block = _group_reducers(group, rows_per_block)
-    if cached and group == WARP and np.dtype(dtype) == np.float32:
-        return _warp_backward_kernel(item, term, result, add, rows_per_block, cap // WARP)
 
     @cuda.jit
     def kernel(g, y, out):
@@ -337,43 +274,6 @@ def backward_kernel(dtype, kind: str, group: int, rows_per_block: int, cap: int)
                     out[r, i] = result(g_cache[slot, i], y_cache[slot, i], total)
                 else:
                     out[r, i] = result(g[r, i], y[r, i], total)
-
-    return kernel
-
-
-def _warp_backward_kernel(item, term, result, add, rows_per_block: int, k: int):
-    """The float32 backward kernel for rows of at most 32·``k`` elements, one warp per row, g
-    and y held in registers as :func:`_warp_forward_kernel` holds x."""
-    _, group_sum, _ = _group_reducers(WARP, rows_per_block)
-    block = WARP * rows_per_block
-
-    @cuda.jit
-    def kernel(g, y, out):
-        rows, n = y.shape
-        tid = cuda.threadIdx.x
-        lane = tid % WARP
-        g_values = cuda.local.array(k, item)
-        y_values = cuda.local.array(k, item)
-        scratch = cuda.shared.array(block, numba.float64)
-        warp_values = cuda.shared.array((1, 2), numba.float64)
-        for first in range(cuda.blockIdx.x * rows_per_block, rows, cuda.gridDim.x * rows_per_block):
-            r = first + tid // WARP
-            length = n if r < rows else 0
-            for j in range(k):
-                i = lane + j * WARP
-                if i < length:
-                    g_values[j] = g[r, i]
-                    y_values[j] = y[r, i]
-            total = 0.0
-            compensation = 0.0
-            for j in range(k):
-                if lane + j * WARP < length:
-                    total, compensation = add(total, compensation, term(g_values[j], y_values[j]))
-            total = group_sum(total, compensation, scratch, warp_values)
-            for j in range(k):
-                i = lane + j * WARP
-                if i < length:
-                    out[r, i] = result(g_values[j], y_values[j], total)
 
     return kernel
 
