@@ -31,7 +31,7 @@ pytest_status=$?
 echo "pytest: exit $pytest_status after $((SECONDS - start)) s" >> "$OUT/pytest_cuda.log"
 
 start=$SECONDS
-timeout -k 10 100 "$PYTHON" bench/gpu_check.py > "$OUT/gpu_check.log" 2>&1
+timeout -k 10 160 "$PYTHON" bench/gpu_check.py > "$OUT/gpu_check.log" 2>&1
 check_status=$?
 echo "gpu_check: exit $check_status after $((SECONDS - start)) s" >> "$OUT/gpu_check.log"
 
