@@ -47,6 +47,14 @@ _ROW_FACTORIES = {
        for kind in ("softmax_vjp", "softmin_vjp", "log_softmax_vjp")},
 }
 
+#: Activations whose formula (or backward) returns its input on one branch: their in-place loops
+#: go through a buffer (:func:`cpu_loops.map_inplace_buffered_loop` says why).
+_INPUT_ON_A_BRANCH = frozenset(("relu", "leaky_relu", "elu", "celu", "hardtanh", "relu6", "threshold"))
+_BUFFERED = {"forward_inplace": cpu_loops.map_inplace_buffered_loop,
+             "derivative_inplace": cpu_loops.map_inplace_buffered_loop,
+             "vjp_inplace": cpu_loops.vjp_inplace_buffered_loop,
+             "vjp_from_y_inplace": cpu_loops.vjp_inplace_buffered_loop}
+
 _loops: dict = {}
 _build_lock = threading.Lock()
 
@@ -67,6 +75,8 @@ def _loop(kind: str, name: str | None, parallel: bool):
                     loop = factory(parallel)
                 else:
                     factory, formula = _FACTORIES[kind]
+                    if name in _INPUT_ON_A_BRANCH:
+                        factory = _BUFFERED.get(kind, factory)
                     loop = factory(getattr(scalar, f"{name}_{formula}"), parallel)
                 _loops[key] = loop
     return loop

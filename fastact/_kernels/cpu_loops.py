@@ -86,6 +86,61 @@ def vjp_inplace_loop(f, parallel: bool):
     return _jit(loop, parallel)
 
 
+#: Elements per block of the buffered in-place loops.
+INPLACE_BLOCK = 4096
+
+
+def map_inplace_buffered_loop(f, parallel: bool):
+    """x[i] = f(x[i], p), in place, block by block through a buffer in L1.
+
+    For formulas that return their input on one branch (relu, elu, ...): stored straight back,
+    that branch's store disappears (it writes the value just read) and LLVM vectorizes the
+    other as a masked store (``vmaskmovps``), slow on AMD: relu_ ran at 0.82 ns/element against
+    0.22 through the buffer (1 thread, 1e6 float32). For the other formulas the direct loop is
+    faster (sigmoid_: 1.8 against 2.6 ns).
+    """
+    tag = _cache_tag(parallel)
+
+    def loop(x, p):
+        tag  # noqa: B018
+        n = x.size
+        tasks = min(STREAM_TASKS, (n + INPLACE_BLOCK - 1) // INPLACE_BLOCK)
+        for task in prange(tasks):
+            buffer = np.empty(INPLACE_BLOCK, x.dtype)
+            stop = (task + 1) * n // tasks
+            for start in range(task * n // tasks, stop, INPLACE_BLOCK):
+                block = x[start:min(start + INPLACE_BLOCK, stop)]  # indexed from 0: vectorizes
+                for j in range(block.size):
+                    buffer[j] = f(block[j], p)
+                for j in range(block.size):
+                    block[j] = buffer[j]
+
+    return _jit(loop, parallel)
+
+
+def vjp_inplace_buffered_loop(f, parallel: bool):
+    """g[i] = f(g[i], x[i], p), in place on g through a buffer (see
+    :func:`map_inplace_buffered_loop`)."""
+    tag = _cache_tag(parallel)
+
+    def loop(g, x, p):
+        tag  # noqa: B018
+        n = x.size
+        tasks = min(STREAM_TASKS, (n + INPLACE_BLOCK - 1) // INPLACE_BLOCK)
+        for task in prange(tasks):
+            buffer = np.empty(INPLACE_BLOCK, g.dtype)
+            stop = (task + 1) * n // tasks
+            for start in range(task * n // tasks, stop, INPLACE_BLOCK):
+                end = min(start + INPLACE_BLOCK, stop)
+                block, x_block = g[start:end], x[start:end]
+                for j in range(block.size):
+                    buffer[j] = f(block[j], x_block[j], p)
+                for j in range(block.size):
+                    block[j] = buffer[j]
+
+    return _jit(loop, parallel)
+
+
 def vjp_loop(f, parallel: bool):
     """out[i] = f(g[i], x[i], p)."""
     tag = _cache_tag(parallel)
