@@ -164,9 +164,9 @@ def map_stream_loop(f, parallel: bool):
 
     @register_jitable(forceinline=True)
     def fill(buffer, inputs, start, count, p):
-        x = inputs[0]
+        x = inputs[0][start:start + count]  # indexed from 0: vectorizes
         for j in range(count):
-            buffer[j] = f(x[start + j], p)
+            buffer[j] = f(x[j], p)
 
     write = stream.block_writer(fill)
 
@@ -184,9 +184,9 @@ def vjp_stream_loop(f, parallel: bool):
 
     @register_jitable(forceinline=True)
     def fill(buffer, inputs, start, count, p):
-        g, x = inputs
+        g, x = inputs[0][start:start + count], inputs[1][start:start + count]  # indexed from 0: vectorizes
         for j in range(count):
-            buffer[j] = f(g[start + j], x[start + j], p)
+            buffer[j] = f(g[j], x[j], p)
 
     write = stream.block_writer(fill)
 
