@@ -1,8 +1,9 @@
 """``fastact bench``: measure every activation on every backend beside the peers, and report.
 
-Quick mode (the default) measures float32 at n = 1e3, 1e5 and 1e6 with short time budgets
-(under a minute on 2 cores once the kernels are compiled; JAX, slow to compile, only when
-named in ``--peers``); ``--full`` measures float32 and float64 at n = 1e3 … 3e7 with longer
+Quick mode (the default) measures float32 at n = 1e3, 1e5 and 1e6 with short time budgets,
+under a minute on 2 cores from a fresh install: the numba backend, which compiles each loop on
+first use, on the claim's functions only (relu, sigmoid, softmax) unless ``--functions`` names
+others, and JAX, slow to compile, only when named in ``--peers``; ``--full`` measures float32 and float64 at n = 1e3 … 3e7 with longer
 budgets. ``--backend``, ``--peers``, ``--dtype``, ``--sizes``, ``--functions`` and ``--ops``
 narrow the run; ``--from-json`` rebuilds the report
 from saved results (``results.json``, or pytest-benchmark's JSON of the ``bench/`` suite).
@@ -17,11 +18,14 @@ import sys
 
 MODES = {
     # JAX compiles every case for each shape (+14–17 CPU-seconds in the quick run on 2 cores): only when named in --peers
+    # numba compiles each loop on first use (~1 s each; ~80 for every function): the quick run
+    # measures it on the claim's functions only, unless --functions names others
     "quick": {"dtypes": ["float32"], "sizes": [1_000, 100_000, 1_000_000], "budget_s": 0.25,
-              "min_rounds": 5, "max_rounds": 300, "opt_in_peers": ("jax",)},
+              "min_rounds": 5, "max_rounds": 300, "opt_in_peers": ("jax",),
+              "jit_functions": ("relu", "sigmoid", "softmax[10]", "softmax[1000]")},
     "full": {"dtypes": ["float32", "float64"],
              "sizes": [1_000, 10_000, 100_000, 1_000_000, 10_000_000, 30_000_000], "budget_s": 2.0,
-             "min_rounds": 10, "max_rounds": 1000, "opt_in_peers": ()},
+             "min_rounds": 10, "max_rounds": 1000, "opt_in_peers": (), "jit_functions": None},
 }
 
 
@@ -88,7 +92,9 @@ def _plan(args: argparse.Namespace, command: str):
                         dtypes=args.dtype or settings["dtypes"], sizes=args.sizes or settings["sizes"],
                         ops=tuple(args.ops or cases.OPS), budget_s=args.budget or settings["budget_s"],
                         min_rounds=settings["min_rounds"], max_rounds=settings["max_rounds"], threads=threads,
-                        mode=args.mode, command=command)
+                        mode=args.mode, command=command,
+                        limited={} if args.functions or settings["jit_functions"] is None else
+                        {"fastact/numba": settings["jit_functions"]})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,6 +44,8 @@ class Plan:
     mode: str = "quick"
     command: str = ""
     extra: dict = field(default_factory=dict)
+    #: implementation → the only functions it is measured on (the others: every function).
+    limited: dict = field(default_factory=dict)
 
     def groups(self) -> list[tuple[str, int, str, str]]:
         """(dtype, n, op, implementation), in the order they run."""
@@ -65,7 +67,8 @@ def allocated_bytes(runner: table.Runner) -> int:
 def measure_group(plan: Plan, dtype: str, n: int, op: str, implementation: str) -> list[dict]:
     """One record per case the implementation has, with its samples and the probe's."""
     ws = table.workspace(implementation, n, dtype)
-    bound = [(case, table.bind(implementation, case, ws)) for case in table.cases(plan.functions, (op,))]
+    functions = [f for f in plan.functions if f in plan.limited.get(implementation, plan.functions)]
+    bound = [(case, table.bind(implementation, case, ws)) for case in table.cases(functions, (op,))]
     bound = [(case, runner) for case, runner in bound if runner is not None]
     if not bound:
         return []
