@@ -285,6 +285,7 @@ def plots(results: dict, folder: pathlib.Path) -> list[pathlib.Path]:
         return []
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import ticker
 
     folder.mkdir(parents=True, exist_ok=True)
     series = defaultdict(list)
@@ -296,7 +297,10 @@ def plots(results: dict, folder: pathlib.Path) -> list[pathlib.Path]:
     written = []
 
     def draw(name: str, groups: list, value: str, ylabel: str, title_of, log_y: bool) -> None:
-        fig, axes = plt.subplots(1, len(ops), figsize=(6 * len(ops), 4.5), squeeze=False)
+        # fixed margins: tight_layout measured every tick label again (~0.8 s of ~1 s per figure)
+        fig, axes = plt.subplots(1, len(ops), figsize=(6 * len(ops), 4.5), squeeze=False,
+                                 gridspec_kw={"left": 0.07, "right": 0.98, "bottom": 0.12, "top": 0.92,
+                                              "wspace": 0.2})
         for ax, op in zip(axes[0], ops):
             for key, points in sorted(series.items()):
                 if key[1] != op or not groups(key):
@@ -307,13 +311,17 @@ def plots(results: dict, folder: pathlib.Path) -> list[pathlib.Path]:
             ax.set_xscale("log")
             if log_y:
                 ax.set_yscale("log")
+            for axis in (ax.xaxis, ax.yaxis) if log_y else (ax.xaxis,):
+                # plain-text labels, no minor ticks: mathtext labels and the minor ticks of log
+                # axes were most of the drawing time
+                axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+                axis.set_minor_locator(ticker.NullLocator())
             ax.set_xlabel("n (elements)")
             ax.set_ylabel(ylabel)
             ax.set_title(f"{name}: {op}")
-            ax.grid(True, which="both", alpha=0.3)
+            ax.grid(True, alpha=0.3)
             if ax.lines:
                 ax.legend(fontsize=7)
-        fig.tight_layout()
         path = folder / f"{name.replace('/', '_').replace('[', '_').replace(']', '')}.png"
         fig.savefig(path, dpi=90)
         plt.close(fig)
