@@ -24,9 +24,14 @@ import numpy as np
 from fastact import _layout
 from fastact._catalog import Activation
 
-#: Elements per block of a parameter-gradient reduction: the blocks, not the threads, fix
-#: the summation order, so the result is the same for every thread count and backend.
+#: Elements per block of a parameter-gradient reduction, at least: the blocks, not the threads,
+#: fix the summation order, so the result is the same for every thread count and backend.
 REDUCTION_BLOCK = 4096
+#: Blocks per reduction, at most (larger arrays get larger blocks): the block sums of a
+#: per-channel reduction (C columns) then stay small beside the arrays, and adding them costs
+#: little (4-row blocks of a 3e7-element dL/dθ pass had written 60 MB of partial sums, and
+#: math.fsum over them took 0.55 s, 45× the pass).
+MAX_BLOCKS = 64
 
 Run = Callable[..., None]
 
@@ -51,19 +56,20 @@ def elementwise(run: Run, spec: Activation, op: str, arrays: tuple, out: np.ndar
 def param_grads(run: Run, spec: Activation, g: np.ndarray, x: np.ndarray, values: tuple) -> dict:
     """dict: learnable parameter → Σ g·∂f/∂parameter in x's dtype.
 
-    ``run("param_vjp", ...)`` fills one row per block of ``REDUCTION_BLOCK`` elements with
-    Neumaier-compensated block sums; the blocks are added exactly (``math.fsum``).
+    ``run("param_vjp", ...)`` fills one row per block of ``reduction_block(size)`` elements
+    with Neumaier-compensated block sums; :func:`add_blocks` adds them.
     """
     p = spec.pack(x.dtype, values)
     flat_g, flat_x = _layout.flat_inputs((g, x))
     grads = {}
-    blocks = -(-x.size // REDUCTION_BLOCK)
+    block = reduction_block(x.size)
+    blocks = -(-x.size // block)
     for name, start, stop, vector in spec.learnable_slots(values):
         partial = np.zeros((blocks, stop - start))
         if blocks:
-            run("param_vjp", spec.name, x.size, flat_g, flat_x, p, start, partial)
-        sums = [math.fsum(column) for column in partial.T]
-        grads[name] = np.array(sums, dtype=x.dtype) if vector else x.dtype.type(sums[0])
+            run("param_vjp", spec.name, x.size, flat_g, flat_x, p, start, block, partial)
+        sums = add_blocks(partial)
+        grads[name] = sums.astype(x.dtype) if vector else x.dtype.type(sums[0])
     return grads
 
 
@@ -119,9 +125,36 @@ def softmin_vjp(run: Run, g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: i
 # --- the fused neuron v = f(u − θ) ----------------------------------------------------------
 
 
-def rows_per_block(features: int, inner: int) -> int:
-    """Outer indices per block of the dL/dθ reduction: about ``REDUCTION_BLOCK`` elements."""
-    return max(1, REDUCTION_BLOCK // max(1, features * inner))
+def reduction_block(size: int) -> int:
+    """Elements per block of a reduction over ``size`` elements: ``REDUCTION_BLOCK``, or more
+    where that would make more than ``MAX_BLOCKS`` blocks."""
+    return max(REDUCTION_BLOCK, -(-size // MAX_BLOCKS))
+
+
+def rows_per_block(outer: int, features: int, inner: int) -> int:
+    """Outer indices per block of the reductions over an (outer, features, inner) array: about
+    ``REDUCTION_BLOCK`` elements, at most ``MAX_BLOCKS`` blocks."""
+    return max(1, REDUCTION_BLOCK // max(1, features * inner), -(-outer // MAX_BLOCKS))
+
+
+def add_blocks(partial: np.ndarray) -> np.ndarray:
+    """Column sums (float64) of block sums ``partial`` (blocks × columns), compensated: a pairwise
+    tree of exact two-sums whose rounding errors are added at the end, so the result is about as
+    accurate as an exact sum rounded once (a few whole-array operations per level, where
+    ``math.fsum`` per column took ~70 ns per value). Deterministic: the blocks do not depend on
+    the thread count."""
+    level = np.asarray(partial, dtype=np.float64)
+    errors = np.zeros(level.shape[1])
+    with np.errstate(invalid="ignore"):  # inf − inf in the errors of infinite sums, dropped below
+        while level.shape[0] > 1:
+            if level.shape[0] % 2:
+                level = np.concatenate([level, np.zeros((1, level.shape[1]))])
+            a, b = level[0::2], level[1::2]
+            level = a + b
+            b_part = level - a
+            errors += ((a - (level - b_part)) + (b - b_part)).sum(axis=0)
+    total = level.sum(axis=0)  # the one row (or zeros for no blocks)
+    return total + np.where(np.isfinite(total), errors, 0.0)
 
 
 def bias_act(run: Run, spec: Activation, u: np.ndarray, theta: np.ndarray, out: np.ndarray, values: tuple,
@@ -137,16 +170,16 @@ def bias_act(run: Run, spec: Activation, u: np.ndarray, theta: np.ndarray, out: 
 def bias_act_vjp(run: Run, spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, du: np.ndarray,
                  values: tuple, axis: int) -> np.ndarray:
     """du = g ⊙ f′(u − θ) in one pass that also returns dθ = −Σ du over all axes but ``axis``
-    (block sums over ``rows_per_block`` outer indices, added exactly)."""
+    (block sums over ``rows_per_block`` outer indices, added by :func:`add_blocks`)."""
     dtheta = np.zeros((0, theta.size))
     if du.size:
         (flat_g, flat_u), flat_du, pending, shape = _layout.feature_operands((g, u), du, axis)
-        block = rows_per_block(*shape[1:])
+        block = rows_per_block(*shape)
         dtheta = np.zeros((-(-shape[0] // block), theta.size))
         run("bias_vjp", spec.name, du.size, flat_g, flat_u, theta, flat_du, spec.pack(du.dtype, values),
             *shape, block, dtheta)
         _layout.commit(du, pending)
-    return np.array([math.fsum(column) for column in dtheta.T], dtype=du.dtype)
+    return add_blocks(dtheta).astype(du.dtype)
 
 
 def bias_param_grads(run: Run, spec: Activation, g: np.ndarray, u: np.ndarray, theta: np.ndarray, values: tuple,
@@ -154,15 +187,15 @@ def bias_param_grads(run: Run, spec: Activation, g: np.ndarray, u: np.ndarray, t
     """dict: learnable parameter → Σ g·∂f/∂parameter at x = u − θ."""
     p = spec.pack(u.dtype, values)
     (flat_g, flat_u), _, _, shape = _layout.feature_operands((g, u), g, axis)
-    block = rows_per_block(*shape[1:])
+    block = rows_per_block(*shape)
     blocks = -(-shape[0] // block) if u.size else 0
     grads = {}
     for name, start, stop, vector in spec.learnable_slots(values):
         partial = np.zeros((blocks, stop - start))
         if blocks:
             run("bias_param_vjp", spec.name, u.size, flat_g, flat_u, theta, p, *shape, start, block, partial)
-        sums = [math.fsum(column) for column in partial.T]
-        grads[name] = np.array(sums, dtype=u.dtype) if vector else u.dtype.type(sums[0])
+        sums = add_blocks(partial)
+        grads[name] = sums.astype(u.dtype) if vector else u.dtype.type(sums[0])
     return grads
 
 
@@ -189,16 +222,18 @@ def prelu(run: Run, op: str, arrays: tuple, weight: np.ndarray, out: np.ndarray,
 def prelu_weight_grad(run: Run, g: np.ndarray, x: np.ndarray, weight: np.ndarray, axis: int) -> np.ndarray:
     """Σ g·x over x ≤ 0, per channel (deterministic, compensated), in x's dtype.
 
-    ``run("prelu_weight_grad", ...)`` fills, per block of ``REDUCTION_BLOCK`` elements, a
-    running sum and its compensation per channel; all of them are added exactly.
+    ``run("prelu_weight_grad", ...)`` fills, per block of ``reduction_block(size)`` elements, a
+    running sum and its compensation per channel; :func:`add_blocks` adds each column.
     """
-    blocks = -(-x.size // REDUCTION_BLOCK)
+    block = reduction_block(x.size)
+    blocks = -(-x.size // block)
     partial = np.zeros((blocks, 2 * weight.size))  # running sums, then their compensations
     if blocks:
         flat_g, flat_x = (np.ascontiguousarray(a).ravel() for a in (g, x))
-        run("prelu_weight_grad", None, x.size, flat_g, flat_x, weight, _inner(x.shape, weight, axis), partial)
-    sums = partial[:, :weight.size], partial[:, weight.size:]
-    return np.array([math.fsum([*s, *c]) for s, c in zip(sums[0].T, sums[1].T)], dtype=x.dtype)
+        run("prelu_weight_grad", None, x.size, flat_g, flat_x, weight, _inner(x.shape, weight, axis), block,
+            partial)
+    sums = add_blocks(partial)
+    return (sums[:weight.size] + sums[weight.size:]).astype(x.dtype)
 
 
 #: The functions every CPU backend module provides (see :mod:`fastact._reference`).

@@ -62,8 +62,8 @@ def _run(kind: str, name: str | None, size: int, *args) -> None:
     elif kind in _VJP_OPS:
         _kernels.vjp_elements(_kernel(name, args[-1]), _VJP_OPS[kind], *args, threads)
     elif kind == "param_vjp":
-        g, x, p, first, partial = args
-        _kernels.param_sums(_kernel(name, p), g, x, None, p, 1, first, partial, _cpu_driver.REDUCTION_BLOCK, threads)
+        g, x, p, first, block, partial = args
+        _kernels.param_sums(_kernel(name, p), g, x, None, p, 1, first, partial, block, threads)
     elif kind == "bias_forward":
         u, theta, out, p, _, _, inner = args
         _kernels.bias_map(_kernel(name, p), u, theta, out, p, inner, threads)
@@ -79,7 +79,8 @@ def _run(kind: str, name: str | None, size: int, *args) -> None:
         g, x = arrays if len(arrays) == 2 else (None, arrays[0])
         _kernels.prelu(_PRELU_OPS[kind], g, x, weight, inner, out, threads)
     elif kind == "prelu_weight_grad":
-        _kernels.prelu_weight_sums(*args, _cpu_driver.REDUCTION_BLOCK, threads)
+        *arrays, block, partial = args
+        _kernels.prelu_weight_sums(*arrays, partial, block, threads)
     elif kind.endswith("_vjp"):
         _kernels.rows_vjp(_ROWS[kind[:-len("_vjp")]], *args, threads)
     else:

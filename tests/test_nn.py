@@ -71,6 +71,30 @@ def test_bias_act_layouts_out_and_positional_params(backend):
     np.testing.assert_array_equal(same, expected)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_bias_act_streams_large_outputs(backend, dtype):
+    """Past 32 MiB of operands the fused passes write v and dL/du with streaming stores through
+    a buffer: the same values as small calls, at two alignments of the output, every element written."""
+    rows, features = (40 << 20) // (2 * np.dtype(dtype).itemsize * 100) + 1, 100
+    u, theta, g = inputs(dtype, (rows, features), -1)
+    piece = 128  # rows per small call: serial loops, ordinary stores
+
+    def in_pieces(function):
+        return np.concatenate([function(slice(i, i + piece)) for i in range(0, rows, piece)])
+
+    expected_v = in_pieces(lambda s: fastact.bias_act(u[s], theta, "elu", backend=backend))
+    small = [fastact.bias_act_backward(g[s], u[s], theta, "elu", backend=backend)
+             for s in (slice(i, i + piece) for i in range(0, rows, piece))]
+    expected_du = np.concatenate([grads.du for grads in small])
+    for shift in (0, 1):
+        out = np.full(u.size + shift, np.nan, dtype)[shift:].reshape(u.shape)  # 4 or 8 bytes off alignment
+        fastact.bias_act(u, theta, "elu", out=out, backend=backend)
+        np.testing.assert_array_equal(out, expected_v)
+    grads = fastact.bias_act_backward(g, u, theta, "elu", backend=backend)
+    np.testing.assert_array_equal(grads.du, expected_du)
+    np.testing.assert_allclose(grads.dtheta, sum(s.dtheta.astype(np.float64) for s in small), rtol=1e-5)
+
+
 def test_dtheta_is_deterministic_across_thread_counts(backend):
     u, theta, g = inputs(np.float64, (4000, 50), -1)
     results = []

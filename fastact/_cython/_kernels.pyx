@@ -40,14 +40,15 @@ cdef extern from "loops.h" nogil:
         fa_psum_f32 psum_f32
         fa_psum_f64 psum_f64
     ctypedef void (*fa_bias_map_f32)(const fa_kernel_set *, const float *, const float *, float *, Py_ssize_t,
-                                     Py_ssize_t, Py_ssize_t, Py_ssize_t, const float *, int)
+                                     Py_ssize_t, Py_ssize_t, Py_ssize_t, const float *, int, int)
     ctypedef void (*fa_bias_map_f64)(const fa_kernel_set *, const double *, const double *, double *, Py_ssize_t,
-                                     Py_ssize_t, Py_ssize_t, Py_ssize_t, const double *, int)
+                                     Py_ssize_t, Py_ssize_t, Py_ssize_t, const double *, int, int)
     ctypedef void (*fa_bias_vjp_f32)(const fa_kernel_set *, const float *, const float *, const float *, float *,
-                                     Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t, const float *, int, double *)
+                                     Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t, const float *, int, double *,
+                                     int)
     ctypedef void (*fa_bias_vjp_f64)(const fa_kernel_set *, const double *, const double *, const double *,
                                      double *, Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t, const double *, int,
-                                     double *)
+                                     double *, int)
     ctypedef void (*fa_bias_psum_f32)(const fa_kernel_set *, const float *, const float *, const float *,
                                       Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t, const float *, int, int,
                                       double *)
@@ -241,7 +242,7 @@ cdef enum _Kind:
 cdef struct _Job:
     _Kind kind
     int f64               # the arrays are double (else float)
-    int stream            # J_MAP/J_VJP: write ``out`` with streaming stores (stream.h)
+    int stream            # J_MAP/J_VJP/J_BIAS_*: write ``out`` with streaming stores (stream.h)
     int op                # map/vjp op, PReLU op, row kind
     const fa_kernel_set *k
     const void *g         # the gradient (where the job has one)
@@ -263,6 +264,12 @@ cdef enum:
     #: Arrays in all (inputs and output) of at least this many bytes, larger than the 32 MiB
     #: L3 cache of the machines measured, are written with streaming stores (stream.h).
     STREAM_MIN_BYTES = 32 << 20
+
+
+cdef inline int _streams(const _Job *j, Py_ssize_t operand_bytes) noexcept:
+    """Whether job ``j`` writes its output with streaming stores: the output is a separate array
+    and its operands (``operand_bytes`` in all) exceed ``STREAM_MIN_BYTES``."""
+    return j.out != j.x and j.out != j.g and operand_bytes >= STREAM_MIN_BYTES
 
 
 cdef void _streamed_block(const _Job *j, Py_ssize_t start, Py_ssize_t stop) noexcept nogil:
@@ -330,17 +337,19 @@ cdef void _block(const _Job *j, Py_ssize_t b, Py_ssize_t start, Py_ssize_t stop)
     elif j.kind == J_BIAS_MAP:
         if j.f64:
             isa.bias_map_f64(j.k, <const double *>j.x, <const double *>j.coef, <double *>j.out, start, stop,
-                             j.channels, j.inner, <const double *>j.p, j.np)
+                             j.channels, j.inner, <const double *>j.p, j.np, j.stream)
         else:
             isa.bias_map_f32(j.k, <const float *>j.x, <const float *>j.coef, <float *>j.out, start, stop,
-                             j.channels, j.inner, <const float *>j.p, j.np)
+                             j.channels, j.inner, <const float *>j.p, j.np, j.stream)
     elif j.kind == J_BIAS_VJP:
         if j.f64:
             isa.bias_vjp_f64(j.k, <const double *>j.g, <const double *>j.x, <const double *>j.coef,
-                             <double *>j.out, start, stop, j.channels, j.inner, <const double *>j.p, j.np, partial)
+                             <double *>j.out, start, stop, j.channels, j.inner, <const double *>j.p, j.np, partial,
+                             j.stream)
         else:
             isa.bias_vjp_f32(j.k, <const float *>j.g, <const float *>j.x, <const float *>j.coef,
-                             <float *>j.out, start, stop, j.channels, j.inner, <const float *>j.p, j.np, partial)
+                             <float *>j.out, start, stop, j.channels, j.inner, <const float *>j.p, j.np, partial,
+                             j.stream)
     elif j.kind == J_PRELU:
         if j.f64:
             isa.prelu_f64(j.op, <const double *>j.g, <const double *>j.x, <const double *>j.coef,
@@ -455,9 +464,7 @@ cdef object _elementwise(_Kind kind, Py_ssize_t kernel, int op, g, x, out, tuple
     if kind == J_VJP and j.k.vjp_f64[op] == NULL:
         raise ValueError(f"vjp: kernel set {j.k.name.decode()} has no op {op}")
     cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>out)
-    cdef int arrays = 2 if g is None else 3
-    j.stream = (j.out != j.x and j.out != j.g
-                and n * cnp.PyArray_ITEMSIZE(<cnp.ndarray>out) * arrays >= STREAM_MIN_BYTES)
+    j.stream = _streams(&j, n * cnp.PyArray_ITEMSIZE(<cnp.ndarray>out) * (2 if g is None else 3))
     _run(&j, cnp.PyArray_TYPE(<cnp.ndarray>out), _Params(p), n, _chunk(n, threads), threads)
     return out
 
@@ -524,6 +531,7 @@ def bias_map(Py_ssize_t kernel, u, theta, out, tuple p, Py_ssize_t inner, int th
     j.k = _kernel_set(kernel)
     j.channels, j.inner = _channels(u, theta, inner, t), inner
     cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>out)
+    j.stream = _streams(&j, n * cnp.PyArray_ITEMSIZE(<cnp.ndarray>out) * 2)
     _run(&j, t, _Params(p), n, _chunk(n, threads), threads)
 
 
@@ -540,6 +548,7 @@ def bias_vjp(Py_ssize_t kernel, g, u, theta, du, tuple p, Py_ssize_t inner, Py_s
     cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>du)
     j.width = j.channels
     j.partial = _partial(dtheta_partial, (n + block - 1) // block, j.channels)
+    j.stream = _streams(&j, n * cnp.PyArray_ITEMSIZE(<cnp.ndarray>du) * 3)
     _run(&j, t, _Params(p), n, block, threads)
 
 

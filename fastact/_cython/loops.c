@@ -15,6 +15,7 @@
 #include <string.h>
 #include "activations.h"
 #include "loops.h"
+#include "stream.h"
 #include "table.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(FASTACT_NO_MULTIVERSIONING)
@@ -306,22 +307,28 @@ FA_INLINE ptrdiff_t fa_chunk_end(ptrdiff_t i, ptrdiff_t stop) {
 #define FA_TYPE_LOOPS(T, S, ISA)                                                               \
     FA_TARGET_##ISA static void fa_bias_map_##S##_##ISA(                                      \
         const fa_kernel_set *k, const T *u, const T *theta, T *out, ptrdiff_t start, ptrdiff_t stop, \
-        ptrdiff_t channels, ptrdiff_t inner, const T *p, int np) {                             \
+        ptrdiff_t channels, ptrdiff_t inner, const T *p, int np, int stream) {                 \
         T x[FA_SHIFT_CHUNK];                                                                   \
         FA_FOR_CHUNKS(start, stop, i, end) {                                                   \
             fa_shift_##S(u, theta, x, i, end, channels, inner);                                \
-            k->map_##S[0](x, out + i, end - i, p, np);                                         \
+            k->map_##S[0](x, stream ? x : out + i, end - i, p, np);                            \
+            if (stream) fa_stream_##S(x, out + i, end - i);                                    \
         }                                                                                      \
+        if (stream) fa_stream_fence();                                                         \
     }                                                                                          \
     FA_TARGET_##ISA static void fa_bias_vjp_##S##_##ISA(                                      \
         const fa_kernel_set *k, const T *g, const T *u, const T *theta, T *du, ptrdiff_t start, \
-        ptrdiff_t stop, ptrdiff_t channels, ptrdiff_t inner, const T *p, int np, double *dtheta) { \
+        ptrdiff_t stop, ptrdiff_t channels, ptrdiff_t inner, const T *p, int np, double *dtheta, \
+        int stream) {                                                                          \
         T x[FA_SHIFT_CHUNK];                                                                   \
         FA_FOR_CHUNKS(start, stop, i, end) {                                                   \
+            T *chunk = stream ? x : du + i;                                                    \
             fa_shift_##S(u, theta, x, i, end, channels, inner);                                \
-            k->vjp_##S[0](g + i, x, du + i, end - i, p, np);                                   \
-            fa_subtract_channel_sums_##S(du + i, i, end, channels, inner, dtheta);             \
+            k->vjp_##S[0](g + i, x, chunk, end - i, p, np);                                    \
+            fa_subtract_channel_sums_##S(chunk, i, end, channels, inner, dtheta);              \
+            if (stream) fa_stream_##S(x, du + i, end - i);                                     \
         }                                                                                      \
+        if (stream) fa_stream_fence();                                                         \
     }                                                                                          \
     FA_TARGET_##ISA static void fa_bias_psum_##S##_##ISA(                                     \
         const fa_kernel_set *k, const T *g, const T *u, const T *theta, ptrdiff_t start,      \

@@ -52,15 +52,16 @@ typedef struct {
  * element-wise loops of kernel set k (on x = u − θ[channel], computed in chunks):
  *   bias_map:  out = f(x)
  *   bias_vjp:  du = g·f'(x), and dtheta[c] −= Σ du over channel c's elements (in double)
+ * (stream: out or du written with streaming stores, stream.h, and fenced at the end)
  *   bias_psum: sum[0] + sum[1] += Σ g·∂f/∂p[k] at x, as fa_psum */
 #define FA_BIAS_TYPES(T, S)                                                                      \
     typedef void (*fa_bias_map_##S)(const fa_kernel_set *k, const T *u, const T *theta, T *out,   \
                                     ptrdiff_t start, ptrdiff_t stop, ptrdiff_t channels,          \
-                                    ptrdiff_t inner, const T *p, int np);                         \
+                                    ptrdiff_t inner, const T *p, int np, int stream);             \
     typedef void (*fa_bias_vjp_##S)(const fa_kernel_set *k, const T *g, const T *u,               \
                                     const T *theta, T *du, ptrdiff_t start, ptrdiff_t stop,       \
                                     ptrdiff_t channels, ptrdiff_t inner, const T *p, int np,      \
-                                    double *dtheta);                                              \
+                                    double *dtheta, int stream);                                  \
     typedef void (*fa_bias_psum_##S)(const fa_kernel_set *k, const T *g, const T *u,              \
                                      const T *theta, ptrdiff_t start, ptrdiff_t stop,             \
                                      ptrdiff_t channels, ptrdiff_t inner, const T *p, int np,     \

@@ -3,7 +3,7 @@
 Arrays are flat C-ordered views of an (outer, C, inner) shape with the feature axis in the
 middle (inner is 1 when the features are the last axis). Every inner loop is unit-stride, over
 the features when inner is 1 and over inner otherwise, so it vectorizes. Loops run over fixed
-blocks of ``_cpu_driver.rows_per_block(C, inner)`` outer indices, so the reductions over every axis but
+blocks of ``_cpu_driver.rows_per_block(outer, C, inner)`` outer indices, so the reductions over every axis but
 the feature axis are deterministic: the block partition, not the thread count, fixes the
 summation order. Inner loops index row slices from 0, so LLVM sees non-negative indices (no
 wrap-around select on the address) and vectorizes them. Caching and lazy compilation as in :mod:`fastact._kernels.cpu_loops`.

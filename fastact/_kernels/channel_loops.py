@@ -13,7 +13,7 @@ import numpy as np
 from numba import prange
 
 from fastact._kernels import scalar
-from fastact._kernels.cpu_loops import REDUCTION_BLOCK, _cache_tag, _jit
+from fastact._kernels.cpu_loops import _cache_tag, _jit
 from fastact._kernels.exact import two_product
 
 #: Elements per parallel task of the element-wise loops.
@@ -84,15 +84,14 @@ def prelu_weight_grad_loop(parallel: bool):
     of C: a running sum and its Neumaier compensation (which also collects the products'
     rounding errors, by ``two_product``).
 
-    Blocks of ``REDUCTION_BLOCK`` elements, not threads, fix the summation order; the caller
-    adds both columns of each channel over all blocks exactly (``math.fsum``), so the result is
-    the same for every thread count and accurate to the final rounding.
+    Blocks of ``block`` elements, not threads, fix the summation order; the caller adds both
+    columns of each channel over all blocks (``_cpu_driver.add_blocks``), so the result is the
+    same for every thread count.
     """
     tag = _cache_tag(parallel)
-    block = REDUCTION_BLOCK
     f = scalar.prelu_weight_vjp
 
-    def loop(g, x, w, inner, partial):
+    def loop(g, x, w, inner, block, partial):
         tag  # noqa: B018
         n = x.size
         channels = w.size

@@ -21,12 +21,8 @@ import numpy as np
 from numba import njit, prange
 from numba.extending import register_jitable
 
-from fastact import _cpu_driver
 from fastact._kernels import rows, stream, vmath
 from fastact._kernels.exact import two_sum
-
-#: Elements per block of a parameter-gradient reduction (see :mod:`fastact._cpu_driver`).
-REDUCTION_BLOCK = _cpu_driver.REDUCTION_BLOCK
 
 _SOURCE_HASH = hashlib.sha256(
     b"".join(p.read_bytes() for p in sorted(pathlib.Path(__file__).parent.glob("*.py")))
@@ -201,14 +197,12 @@ def vjp_stream_loop(f, parallel: bool):
 def param_sums_loop(f, parallel: bool):
     """partial[b, j] = Σ_{i in block b} f(g[i], x[i], p, first + j), Neumaier-compensated.
 
-    ``partial`` has one row per block of ``REDUCTION_BLOCK`` elements; the caller adds the
-    block sums exactly (``math.fsum``), so the total is deterministic and accurate to float64
-    rounding.
+    ``partial`` has one row per block of ``block`` elements; the caller adds the block sums
+    (``_cpu_driver.add_blocks``), so the total is the same for every thread count.
     """
     tag = _cache_tag(parallel)
-    block = REDUCTION_BLOCK
 
-    def loop(g, x, p, first, partial):
+    def loop(g, x, p, first, block, partial):
         tag  # noqa: B018
         n = x.size
         for b in prange(partial.shape[0]):
