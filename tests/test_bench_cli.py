@@ -123,7 +123,7 @@ def test_every_implementation_computes_the_case(dtype):
             if runner is None:
                 assert impl != "fastact/numba", f"{impl} lacks {case.name}"  # peers may lack some
                 continue
-            runner.reset()
+            assert runner.reset() is None, f"{impl} {case.name}: pytest-benchmark's setup must return None"
             runner.call()
             x0, g = ws.shaped(ws.x0, case), ws.shaped(ws.g, case)
             if case.row is not None:

@@ -3,8 +3,9 @@
 A case is one function and one operation:
 
 - ``forward``: in place, x ← f(x). Reads and writes x: 2 streams of n elements.
-- ``backward``: out = dL/dx = g ⊙ f′ from the incoming gradient g and the saved tensor
-  (x for fastact): reads g and x, writes out: 3 streams.
+- ``backward``: out = dL/dx = g ⊙ f′ from the incoming gradient g and the saved tensor (for
+  fastact the output y where the catalogue allows it, else x): reads two arrays, writes out:
+  3 streams.
 
 The functions are every entry of :data:`fastact._catalog.ELEMENTWISE`, with its default
 parameters (:data:`REQUIRED_PARAMS` supplies those without a default), and softmax over rows
@@ -164,6 +165,11 @@ class Workspace:
         m = case.elements(self.n)
         return a[:m].reshape(m // case.row, case.row)
 
+    def refill_output(self, case: Case) -> None:
+        """A reset: y of the case's function, recomputed if another case used the memory (returns
+        None, as pytest-benchmark wants of a setup function)."""
+        self.output_of(case)
+
     def output_of(self, case: Case):
         """y = f(x0) of the case's function, shaped as the case sees it (recomputed only when
         the previous call asked for another function), by fastact on the arrays' device."""
@@ -262,8 +268,19 @@ def bind_fastact(backend: str, case: Case, ws: Workspace) -> Runner | None:
     if case.row is not None:
         y = ws.output_of(case)  # the same memory every time; reset refills it when another case used it
         return Runner(lambda: fastact.softmax_backward(g, y, out=out, backend=backend),
-                      lambda: ws.output_of(case), "fastact.softmax_backward(g, y, out=out)")
-    x = ws.shaped(ws.x0, case)
+                      lambda: ws.refill_output(case), "fastact.softmax_backward(g, y, out=out)")
     backward = getattr(fastact, case.function + "_backward")
+    if from_y(case):
+        y = ws.output_of(case)
+        return Runner(lambda: backward(g, y=y, **kw, out=out, backend=backend), lambda: ws.refill_output(case),
+                      f"fastact.{case.function}_backward(g, y=y, out=out)")
+    x = ws.shaped(ws.x0, case)
     return Runner(lambda: backward(g, x, **kw, out=out, backend=backend), _nothing,
                   f"fastact.{case.function}_backward(g, x, out=out)")
+
+
+def from_y(case: Case) -> bool:
+    """Whether fastact's backward of ``case`` reads the forward output y (where the catalogue
+    allows it for the case's parameters, as PyTorch's autograd does for sigmoid and tanh), not x."""
+    spec = ELEMENTWISE.get(case.function)
+    return spec is not None and spec.from_y is not None and spec.from_y_check(dict(case.kwargs)) is None

@@ -101,7 +101,7 @@ def bind_table(table: dict, case: Case, ws: Workspace) -> Runner | None:
     if source == "y":
         y = ws.output_of(case)
         call = make(g, y, out, **kw)
-        reset = lambda: ws.output_of(case)  # noqa: E731 -- refills y when another case used it
+        reset = lambda: ws.refill_output(case)  # noqa: E731
     else:
         call = make(g, ws.shaped(ws.x0, case), out, **kw)
         reset = _nothing
