@@ -104,11 +104,19 @@ FA_INLINE void fa_add_slope_term(double *total, double *comp, double g, double x
 
 /* What a row sum adds up: a[i], a[i]·b[i] or e^(a[i] − m). */
 #define FA_ROW_BLOCK 256
+/* Rows shorter than this take one sequential pass for their max and sum: setting up and
+ * combining 8 lanes cost more than they save (softmax_backward, rows of 10). */
+#define FA_SHORT_ROW 16
 enum { FA_TERM_SUM, FA_TERM_DOT, FA_TERM_EXP };
 
 #define FA_TYPE_HELPERS(T, S, EXP, EXACT_SUMS)                                                               \
     /* max of sign·v over a non-empty row, NaN if any element is NaN */                        \
     FA_INLINE T fa_row_max_##S(const T *v, ptrdiff_t n, T sign) {                              \
+        if (n < FA_SHORT_ROW) {                                                                \
+            T largest = sign * v[0];                                                           \
+            for (ptrdiff_t i = 1; i < n; i++) largest = FA_LARGER(sign * v[i], largest);       \
+            return largest;                                                                    \
+        }                                                                                      \
         T m[8];                                                                                \
         for (int j = 0; j < 8; j++) m[j] = sign * v[0];                                        \
         ptrdiff_t i = 0;                                                                       \
@@ -134,6 +142,14 @@ enum { FA_TERM_SUM, FA_TERM_DOT, FA_TERM_EXP };
      * lane sums of each block added with Neumaier's compensation (EXACT_SUMS: each lane too) */ \
     FA_INLINE double fa_row_sum_##S(int term, const T *a, const T *b, T m, ptrdiff_t n) {     \
         double total = 0.0, compensation = 0.0;                                                \
+        if (n < FA_SHORT_ROW) { /* one sequential pass; EXACT_SUMS: each step a two-sum */      \
+            for (ptrdiff_t i = 0; i < n; i++) {                                                \
+                double v = fa_term_##S(term, a, b, m, i), t = total + v, v_part = t - total;   \
+                if (EXACT_SUMS) compensation += (total - (t - v_part)) + (v - v_part);        \
+                total = t;                                                                     \
+            }                                                                                  \
+            return total + compensation;                                                       \
+        }                                                                                      \
         for (ptrdiff_t start = 0; start < n; start += FA_ROW_BLOCK) {                          \
             ptrdiff_t i = start, stop = n - start < FA_ROW_BLOCK ? n : start + FA_ROW_BLOCK;   \
             double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, c[8] = {0, 0, 0, 0, 0, 0, 0, 0};           \

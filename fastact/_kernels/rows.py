@@ -13,6 +13,9 @@ from numba.extending import register_jitable
 jitable = register_jitable(forceinline=True)
 
 BLOCK = 256
+#: Rows shorter than this are reduced in one sequential pass: setting up and combining eight
+#: lanes costs more than it saves (softmax_backward over rows of 10).
+SHORT_ROW = 16
 
 
 @jitable
@@ -25,6 +28,11 @@ def _larger(a, m):
 def row_max(v):
     """Maximum of a non-empty 1-D array, NaN if any element is NaN."""
     n = v.size
+    if n < SHORT_ROW:
+        m = v[0]
+        for i in range(1, n):
+            m = _larger(v[i], m)
+        return m
     m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = v[0]
     i = 0
     while i + 8 <= n:
@@ -84,6 +92,14 @@ def row_sum(a, b):
     """Σ a[i] (b is None) or Σ a[i]·b[i] over a 1-D array, in float64, compensated across blocks."""
     n = a.size
     total = 0.0
+    if n < SHORT_ROW:
+        if b is None:
+            for i in range(n):
+                total += a[i]
+        else:
+            for i in range(n):
+                total += float(a[i]) * b[i]
+        return total
     compensation = 0.0
     for start in range(0, n, BLOCK):
         v = _block_sum(a, b, start, min(start + BLOCK, n))
