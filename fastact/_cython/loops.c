@@ -107,6 +107,9 @@ FA_INLINE void fa_add_slope_term(double *total, double *comp, double g, double x
 /* Rows shorter than this take one sequential pass for their max and sum: setting up and
  * combining 8 lanes cost more than they save (softmax_backward, rows of 10). */
 #define FA_SHORT_ROW 16
+/* 4 lanes of a row sum as one vector (GNU vector extension; a row sum keeps two): gcc kept an
+ * array of 8 doubles in 8 scalar registers, and spilled one 8-double vector to the stack. */
+typedef double fa_lanes __attribute__((vector_size(4 * sizeof(double))));
 enum { FA_TERM_SUM, FA_TERM_DOT, FA_TERM_EXP };
 
 #define FA_TYPE_HELPERS(T, S, EXP, EXACT_SUMS)                                                               \
@@ -152,19 +155,26 @@ enum { FA_TERM_SUM, FA_TERM_DOT, FA_TERM_EXP };
         }                                                                                      \
         for (ptrdiff_t start = 0; start < n; start += FA_ROW_BLOCK) {                          \
             ptrdiff_t i = start, stop = n - start < FA_ROW_BLOCK ? n : start + FA_ROW_BLOCK;   \
-            double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, c[8] = {0, 0, 0, 0, 0, 0, 0, 0};           \
+            fa_lanes s[2] = {{0, 0, 0, 0}, {0, 0, 0, 0}}, c[2] = {{0, 0, 0, 0}, {0, 0, 0, 0}};   \
             for (; i + 8 <= stop; i += 8)                                                      \
-                for (int j = 0; j < 8; j++) {                                                  \
-                    double v = fa_term_##S(term, a, b, m, i + j);                              \
-                    FA_LANE_ADD(EXACT_SUMS, s[j], c[j], v);                                     \
+                for (int h = 0; h < 2; h++) {                                                  \
+                    fa_lanes v = {0, 0, 0, 0};                                                 \
+                    for (int j = 0; j < 4; j++) v[j] = fa_term_##S(term, a, b, m, i + 4 * h + j); \
+                    if (EXACT_SUMS) { /* two-sum per lane: branch-free, exact error */          \
+                        fa_lanes t = s[h] + v, v_part = t - s[h];                              \
+                        c[h] += (s[h] - (t - v_part)) + (v - v_part);                          \
+                        s[h] = t;                                                              \
+                    } else {                                                                   \
+                        s[h] += v;                                                             \
+                    }                                                                          \
                 }                                                                              \
             for (; i < stop; i++) {                                                            \
                 double v = fa_term_##S(term, a, b, m, i);                                      \
-                FA_LANE_ADD(EXACT_SUMS, s[0], c[0], v);                                         \
+                FA_LANE_ADD(EXACT_SUMS, s[0][0], c[0][0], v);                                   \
             }                                                                                  \
             for (int j = 0; j < 8; j++) {                                                      \
-                FA_NEUMAIER_ADD(total, compensation, s[j]);                                    \
-                compensation += c[j];                                                          \
+                FA_NEUMAIER_ADD(total, compensation, s[j / 4][j % 4]);                         \
+                compensation += c[j / 4][j % 4];                                               \
             }                                                                                  \
         }                                                                                      \
         return total + compensation;                                                           \

@@ -92,15 +92,15 @@ def row_sum(a, b):
     """Σ a[i] (b is None) or Σ a[i]·b[i] over a 1-D array, in float64, compensated across blocks."""
     n = a.size
     total = 0.0
-    if n < SHORT_ROW:
-        if b is None:
-            for i in range(n):
-                total += a[i]
-        else:
-            for i in range(n):
-                total += float(a[i]) * b[i]
-        return total
     compensation = 0.0
+    if n < SHORT_ROW:  # one pass, each step an exact two-sum
+        for i in range(n):
+            v = float(a[i]) if b is None else float(a[i]) * b[i]
+            t = total + v
+            v_part = t - total
+            compensation += (total - (t - v_part)) + (v - v_part)
+            total = t
+        return total + compensation
     for start in range(0, n, BLOCK):
         v = _block_sum(a, b, start, min(start + BLOCK, n))
         t = total + v
