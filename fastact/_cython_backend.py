@@ -48,8 +48,13 @@ def _threads_for(size: int) -> int:
 
 
 def _kernel(name: str, p: tuple) -> int:
-    """The kernel set of activation ``name`` with parameters ``p`` (gelu's by its form)."""
-    return _KERNELS["gelu_tanh" if name == "gelu" and p[0] else name]
+    """The kernel set of activation ``name`` with parameters ``p``: gelu's by its form, msaf's by
+    its number of shifts (the sets for 1 to 3 shifts vectorize; see ``_cython/table.h``)."""
+    if name == "gelu" and p[0]:
+        return _KERNELS["gelu_tanh"]
+    if name == "msaf" and 2 <= len(p) <= 4:
+        return _KERNELS[f"msaf{len(p) - 1}"]
+    return _KERNELS[name]
 
 
 def _run(kind: str, name: str | None, size: int, *args) -> None:

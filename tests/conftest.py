@@ -23,7 +23,8 @@ DTYPES = [np.float32, np.float64]
 PARAMS = {
     "sigmoid": [{}, {"slope": 2.5}, {"slope": -0.5}],
     "tanh": [{}],
-    "msaf": [{"r": (0.0, -4.0)}, {"r": 1.5, "offset": -0.5}, {"r": [-3.0, 0.0, 3.0], "offset": 1.0}],
+    "msaf": [{"r": (0.0, -4.0)}, {"r": 1.5, "offset": -0.5}, {"r": [-3.0, 0.0, 3.0], "offset": 1.0},
+             {"r": [-6.0, -2.0, 2.0, 6.0]}],  # 1, 2, 3 shifts: the C loops for each; 4: any number
     "sym_msaf": [{"r": -6.0}, {"r": -1.0}],
     "relu": [{}],
     "leaky_relu": [{}, {"negative_slope": 0.2}, {"negative_slope": -0.3}],

@@ -25,9 +25,10 @@ def test_the_widest_instruction_set_is_in_use():
 
 
 def test_every_activation_has_c_kernels():
-    assert set(_kernels.KERNELS) == set(ELEMENTWISE) | {"gelu_tanh"}  # gelu: one kernel set per form
+    # gelu: one kernel set per form; msaf: one per number of shifts up to 3, and any number
+    assert set(_kernels.KERNELS) == set(ELEMENTWISE) | {"gelu_tanh", "msaf1", "msaf2", "msaf3"}
     assert _kernels.FROM_Y == {n for n, s in ELEMENTWISE.items() if s.from_y is not None}
-    assert _kernels.PARAM_SUMS == {n for n, s in ELEMENTWISE.items() if s.learnable}
+    assert _kernels.PARAM_SUMS == {n for n, s in ELEMENTWISE.items() if s.learnable} | {"msaf1", "msaf2", "msaf3"}
 
 
 @pytest.mark.skipif(_threads.max_threads() < 2, reason="needs two cores")

@@ -101,22 +101,29 @@ FA_INLINE T FA(tanh_vjp_from_y)(T g, T y, const T *p, int np) {
 
 /* ---- msaf(x, r, offset): offset + Σ_k σ(x + r_k); p = (offset, r_0, ..., r_{K-1}) ---- */
 
-FA_INLINE T FA(msaf_forward)(T x, const T *p, int np) {
-    T acc = p[0];
-    for (int k = 1; k < np; k++) {
-        T dz, z = FA(two_sum)(x, p[k], &dz);
-        acc += FA(sig)(z, dz);
-    }
+/* σ(x + r) (slope 0) or σ'(x + r) (slope 1), x + r carried exactly as z + dz. */
+FA_INLINE T FA(shifted_sig)(T x, T r, int slope) {
+    T dz, z = FA(two_sum)(x, r, &dz);
+    return slope ? FA(sig_slope)(z, dz) : FA(sig)(z, dz);
+}
+/* acc + Σ_k of shifted_sig over the shifts p[1], ..., p[np − 1], added in order. One, two and
+ * three shifts are written out, so that with np a constant (msaf1..3 below) no loop is left and
+ * the loop over x vectorizes (a loop over k of variable length stops gcc from vectorizing it). */
+FA_INLINE T FA(shifted_sig_sum)(T acc, T x, const T *p, int np, int slope) {
+    if (np == 2)
+        return acc + FA(shifted_sig)(x, p[1], slope);
+    if (np == 3)
+        return (acc + FA(shifted_sig)(x, p[1], slope)) + FA(shifted_sig)(x, p[2], slope);
+    if (np == 4)
+        return ((acc + FA(shifted_sig)(x, p[1], slope)) + FA(shifted_sig)(x, p[2], slope))
+               + FA(shifted_sig)(x, p[3], slope);
+    for (int k = 1; k < np; k++)
+        acc += FA(shifted_sig)(x, p[k], slope);
     return acc;
 }
-FA_INLINE T FA(msaf_derivative)(T x, const T *p, int np) {
-    T acc = 0;
-    for (int k = 1; k < np; k++) {
-        T dz, z = FA(two_sum)(x, p[k], &dz);
-        acc += FA(sig_slope)(z, dz);
-    }
-    return acc;
-}
+
+FA_INLINE T FA(msaf_forward)(T x, const T *p, int np) { return FA(shifted_sig_sum)(p[0], x, p, np, 0); }
+FA_INLINE T FA(msaf_derivative)(T x, const T *p, int np) { return FA(shifted_sig_sum)((T)0, x, p, np, 1); }
 FA_INLINE T FA(msaf_vjp)(T g, T x, const T *p, int np) {
     return g * FA(msaf_derivative)(x, p, np);
 }
@@ -127,6 +134,27 @@ FA_INLINE T FA(msaf_param_vjp)(T g, T x, const T *p, int np, int k) {
     T dz, z = FA(two_sum)(x, p[k], &dz);
     return g * FA(sig_slope)(z, dz);
 }
+
+/* msaf with 1, 2 or 3 shifts (table.h: msaf1, msaf2, msaf3): np known to the compiler, so
+ * shifted_sig_sum's loop is gone and the loops over x vectorize; the backend picks the set by
+ * the number of shifts. */
+#define FA_MSAF_FIXED(K)                                                                       \
+    FA_INLINE T FA(msaf##K##_forward)(T x, const T *p, int np) {                               \
+        return FA(msaf_forward)(x, p, K + 1);                                                  \
+    }                                                                                          \
+    FA_INLINE T FA(msaf##K##_derivative)(T x, const T *p, int np) {                            \
+        return FA(msaf_derivative)(x, p, K + 1);                                               \
+    }                                                                                          \
+    FA_INLINE T FA(msaf##K##_vjp)(T g, T x, const T *p, int np) {                              \
+        return FA(msaf_vjp)(g, x, p, K + 1);                                                   \
+    }                                                                                          \
+    FA_INLINE T FA(msaf##K##_param_vjp)(T g, T x, const T *p, int np, int k) {                 \
+        return FA(msaf_param_vjp)(g, x, p, K + 1, k);                                          \
+    }
+FA_MSAF_FIXED(1)
+FA_MSAF_FIXED(2)
+FA_MSAF_FIXED(3)
+#undef FA_MSAF_FIXED
 
 /* ---- sym_msaf(x, r): −1 + σ(x) + σ(x + r) = σ(x + r) − σ(−x); p = (r) ---- */
 

@@ -6,7 +6,9 @@
  *     PARAMS   1 when name_param_vjp exists (learnable parameters)
  *
  * gelu has one line per form (gelu: the erf form, gelu_tanh: the tanh approximation), so
- * that each loop computes one form; the backend picks the set by gelu's parameter.
+ * that each loop computes one form; the backend picks the set by gelu's parameter. msaf has
+ * one line per number of shifts up to 3 (msaf1, msaf2, msaf3: those loops vectorize) and one
+ * for any number (msaf, scalar); the backend picks the set by the length of r.
  *
  * Adding an activation to the cython backend = its scalar functions in formulas.h + one line here.
  */
@@ -14,6 +16,9 @@
     X(sigmoid, 1, 1)      \
     X(tanh, 1, 0)         \
     X(msaf, 0, 1)         \
+    X(msaf1, 0, 1)        \
+    X(msaf2, 0, 1)        \
+    X(msaf3, 0, 1)        \
     X(sym_msaf, 0, 1)     \
     X(relu, 1, 0)         \
     X(leaky_relu, 1, 1)   \
