@@ -6,8 +6,8 @@
  *
  * Method (both precisions): x = k ln2 + r with k = rint(x / ln2) (found by adding 1.5·2^p, p
  * the mantissa width), |r| <= ln2/2, r from a two-part ln2 (Cody & Waite);
- * expm1(r) = r + r²·q(r), q the Taylor polynomial (degree 13 in double, 8 in float; its
- * truncation error is below 2^-60 resp. 2^-31 relative). Then
+ * expm1(r) = r + r²·q(r), q the Taylor polynomial of degree 13 in double (truncation error
+ * below 2^-60 relative) and vmath.py's minimax polynomial of degree 5 in float. Then
  *     exp(x)   = (1 + (r + r²q)) · 2^k1 · 2^k2,                 k1 = k >> 1, k2 = k − k1
  *     expm1(x) = (((2^k' − 2^-b) + 2^k'·r) + 2^k'·r²q) · 2^b,   b = (k at its maximum), k' = k − b
  * where splitting the scale keeps every factor finite and rounds a subnormal result once, and
@@ -153,15 +153,15 @@ FA_INLINE double fa_exp_accurate_f64(double x) {
 #define FA_LN2_LO_F32 0x1.7f7d1cp-20f
 #define FA_LOG2E_F32 0x1.715476p0f
 
+/* q: the minimax polynomial of fastact/_kernels/vmath.py (EXPM1_TAIL of _F32), 6 terms where
+ * the Taylor polynomial needs 8 for the same error. */
 FA_INLINE float fa_expm1_tail_f32(float r) {
-    float q = (float)(1.0 / 362880.0);       /* 1/9! */
-    q = q * r + (float)(1.0 / 40320.0);
-    q = q * r + (float)(1.0 / 5040.0);
-    q = q * r + (float)(1.0 / 720.0);
-    q = q * r + (float)(1.0 / 120.0);
-    q = q * r + (float)(1.0 / 24.0);
-    q = q * r + (float)(1.0 / 6.0);
-    q = q * r + 0.5f;
+    float q = 1.98912685e-4f;
+    q = q * r + 1.39339001e-3f;
+    q = q * r + 8.33331067e-3f;
+    q = q * r + 4.16664627e-2f;
+    q = q * r + 1.66666667e-1f;
+    q = q * r + 5.00000001e-1f;
     return (r * r) * q;
 }
 
