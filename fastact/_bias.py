@@ -107,8 +107,8 @@ def bias_act_backward(grad: ArrayLike, u: ArrayLike | None, theta: ArrayLike, ac
 
         dL/du = grad ⊙ f′(u − θ),   dL/dθ_c = −Σ dL/du over every axis but ``axis``
 
-    From u and θ, dL/du and dL/dθ come out of one pass (deterministic block sums, added
-    exactly). With ``y``, the forward output, where it determines f′, f′ is not recomputed
+    From u and θ, dL/du and dL/dθ come out of one pass (block sums in a fixed order, added
+    with compensation: the same result for every thread count). With ``y``, the forward output, where it determines f′, f′ is not recomputed
     and u may be None (a layer then need not keep u). Parameter gradients (activations with
     learnable parameters) take a second pass over u; they are None when u is not given.
     For GPU arrays, dL/du is a GPU array and dL/dθ and the parameter gradients NumPy values.
