@@ -8,12 +8,14 @@
  * gelu has one line per form (gelu: the erf form, gelu_tanh: the tanh approximation), so
  * that each loop computes one form; the backend picks the set by gelu's parameter. msaf has
  * one line per number of shifts up to 3 (msaf1, msaf2, msaf3: those loops vectorize) and one
- * for any number (msaf, scalar); the backend picks the set by the length of r.
+ * for any number (msaf, scalar); the backend picks the set by the length of r. sigmoid1 is
+ * sigmoid with its default slope 1, picked when the slope is 1.
  *
  * Adding an activation to the cython backend = its scalar functions in formulas.h + one line here.
  */
 #define FA_ACTIVATIONS(X) \
     X(sigmoid, 1, 1)      \
+    X(sigmoid1, 1, 1)     \
     X(tanh, 1, 0)         \
     X(msaf, 0, 1)         \
     X(msaf1, 0, 1)        \
