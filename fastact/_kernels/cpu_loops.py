@@ -339,7 +339,7 @@ def row_vjp_loop(transform, parallel: bool):
         count, n = y.shape
         tasks = min(count, ROW_TASKS)
         for task in prange(tasks):
-            w = np.empty(n)
+            w = np.empty(n if in_place else 0)
             for r in range(task * count // tasks, (task + 1) * count // tasks):
                 if in_place:
                     for i in range(n):

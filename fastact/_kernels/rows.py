@@ -53,36 +53,41 @@ def row_max(v):
 
 @jitable
 def _block_sum(a, b, start, stop):
-    """Σ a[i]·b[i] (or Σ a[i] when b is None) over [start, stop), in float64, 8 lanes."""
+    """Σ a[i]·b[i] (or Σ a[i] when b is None) over [start, stop), in float64, 8 lanes. The block
+    is sliced out and indexed from 0: indices offset by ``start`` kept LLVM from vectorizing
+    (1.0 → 0.36 ns/element for a float32 dot product)."""
+    x = a[start:stop]
+    n = x.size
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    i = start
+    i = 0
     if b is None:
-        while i + 8 <= stop:
-            s0 += a[i]
-            s1 += a[i + 1]
-            s2 += a[i + 2]
-            s3 += a[i + 3]
-            s4 += a[i + 4]
-            s5 += a[i + 5]
-            s6 += a[i + 6]
-            s7 += a[i + 7]
+        while i + 8 <= n:
+            s0 += x[i]
+            s1 += x[i + 1]
+            s2 += x[i + 2]
+            s3 += x[i + 3]
+            s4 += x[i + 4]
+            s5 += x[i + 5]
+            s6 += x[i + 6]
+            s7 += x[i + 7]
             i += 8
-        while i < stop:
-            s0 += a[i]
+        while i < n:
+            s0 += x[i]
             i += 1
     else:
-        while i + 8 <= stop:
-            s0 += float(a[i]) * b[i]
-            s1 += float(a[i + 1]) * b[i + 1]
-            s2 += float(a[i + 2]) * b[i + 2]
-            s3 += float(a[i + 3]) * b[i + 3]
-            s4 += float(a[i + 4]) * b[i + 4]
-            s5 += float(a[i + 5]) * b[i + 5]
-            s6 += float(a[i + 6]) * b[i + 6]
-            s7 += float(a[i + 7]) * b[i + 7]
+        z = b[start:stop]
+        while i + 8 <= n:
+            s0 += float(x[i]) * z[i]
+            s1 += float(x[i + 1]) * z[i + 1]
+            s2 += float(x[i + 2]) * z[i + 2]
+            s3 += float(x[i + 3]) * z[i + 3]
+            s4 += float(x[i + 4]) * z[i + 4]
+            s5 += float(x[i + 5]) * z[i + 5]
+            s6 += float(x[i + 6]) * z[i + 6]
+            s7 += float(x[i + 7]) * z[i + 7]
             i += 8
-        while i < stop:
-            s0 += float(a[i]) * b[i]
+        while i < n:
+            s0 += float(x[i]) * z[i]
             i += 1
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 
@@ -90,17 +95,32 @@ def _block_sum(a, b, start, stop):
 @jitable
 def row_sum(a, b):
     """Σ a[i] (b is None) or Σ a[i]·b[i] over a 1-D array, in float64, compensated across blocks."""
+    if a.size < SHORT_ROW:
+        return _short_row_sum(a, b)
+    return _blocked_row_sum(a, b)
+
+
+@jitable
+def _short_row_sum(a, b):
+    """row_sum in one pass, each step an exact two-sum."""
+    total = 0.0
+    compensation = 0.0
+    for i in range(a.size):
+        v = float(a[i]) if b is None else float(a[i]) * b[i]
+        t = total + v
+        v_part = t - total
+        compensation += (total - (t - v_part)) + (v - v_part)
+        total = t
+    return total + compensation
+
+
+@register_jitable
+def _blocked_row_sum(a, b):
+    """row_sum over blocks of ``BLOCK`` elements, their sums added with Neumaier's compensation
+    (not forced inline: inlined, it slowed the short rows' path 1.5–2×)."""
     n = a.size
     total = 0.0
     compensation = 0.0
-    if n < SHORT_ROW:  # one pass, each step an exact two-sum
-        for i in range(n):
-            v = float(a[i]) if b is None else float(a[i]) * b[i]
-            t = total + v
-            v_part = t - total
-            compensation += (total - (t - v_part)) + (v - v_part)
-            total = t
-        return total + compensation
     for start in range(0, n, BLOCK):
         v = _block_sum(a, b, start, min(start + BLOCK, n))
         t = total + v
