@@ -36,6 +36,38 @@ MAX_BLOCKS = 64
 Run = Callable[..., None]
 
 
+def reduction_block(size: int) -> int:
+    """Elements per block of a reduction over ``size`` elements: ``REDUCTION_BLOCK``, or more
+    where that would make more than ``MAX_BLOCKS`` blocks."""
+    return max(REDUCTION_BLOCK, -(-size // MAX_BLOCKS))
+
+
+def rows_per_block(outer: int, features: int, inner: int) -> int:
+    """Outer indices per block of the reductions over an (outer, features, inner) array: about
+    ``REDUCTION_BLOCK`` elements, at most ``MAX_BLOCKS`` blocks."""
+    return max(1, REDUCTION_BLOCK // max(1, features * inner), -(-outer // MAX_BLOCKS))
+
+
+def add_blocks(partial: np.ndarray) -> np.ndarray:
+    """Column sums (float64) of block sums ``partial`` (blocks × columns), compensated: a pairwise
+    tree of exact two-sums whose rounding errors are added at the end, so the result is about as
+    accurate as an exact sum rounded once (a few whole-array operations per level, where
+    ``math.fsum`` per column took ~70 ns per value). Deterministic: the blocks do not depend on
+    the thread count."""
+    level = np.asarray(partial, dtype=np.float64)
+    errors = np.zeros(level.shape[1])
+    with np.errstate(invalid="ignore"):  # inf − inf in the errors of infinite sums, dropped below
+        while level.shape[0] > 1:
+            if level.shape[0] % 2:
+                level = np.concatenate([level, np.zeros((1, level.shape[1]))])
+            a, b = level[0::2], level[1::2]
+            level = a + b
+            b_part = level - a
+            errors += ((a - (level - b_part)) + (b - b_part)).sum(axis=0)
+    total = level.sum(axis=0)  # the one row (or zeros for no blocks)
+    return total + np.where(np.isfinite(total), errors, 0.0)
+
+
 def elementwise(run: Run, spec: Activation, op: str, arrays: tuple, out: np.ndarray | None,
                 values: tuple) -> np.ndarray:
     """Compute ``op`` ("forward", "derivative", "vjp" or "vjp_from_y") of ``spec`` into ``out``
@@ -123,38 +155,6 @@ def softmin_vjp(run: Run, g: np.ndarray, y: np.ndarray, out: np.ndarray, axis: i
 
 
 # --- the fused neuron v = f(u − θ) ----------------------------------------------------------
-
-
-def reduction_block(size: int) -> int:
-    """Elements per block of a reduction over ``size`` elements: ``REDUCTION_BLOCK``, or more
-    where that would make more than ``MAX_BLOCKS`` blocks."""
-    return max(REDUCTION_BLOCK, -(-size // MAX_BLOCKS))
-
-
-def rows_per_block(outer: int, features: int, inner: int) -> int:
-    """Outer indices per block of the reductions over an (outer, features, inner) array: about
-    ``REDUCTION_BLOCK`` elements, at most ``MAX_BLOCKS`` blocks."""
-    return max(1, REDUCTION_BLOCK // max(1, features * inner), -(-outer // MAX_BLOCKS))
-
-
-def add_blocks(partial: np.ndarray) -> np.ndarray:
-    """Column sums (float64) of block sums ``partial`` (blocks × columns), compensated: a pairwise
-    tree of exact two-sums whose rounding errors are added at the end, so the result is about as
-    accurate as an exact sum rounded once (a few whole-array operations per level, where
-    ``math.fsum`` per column took ~70 ns per value). Deterministic: the blocks do not depend on
-    the thread count."""
-    level = np.asarray(partial, dtype=np.float64)
-    errors = np.zeros(level.shape[1])
-    with np.errstate(invalid="ignore"):  # inf − inf in the errors of infinite sums, dropped below
-        while level.shape[0] > 1:
-            if level.shape[0] % 2:
-                level = np.concatenate([level, np.zeros((1, level.shape[1]))])
-            a, b = level[0::2], level[1::2]
-            level = a + b
-            b_part = level - a
-            errors += ((a - (level - b_part)) + (b - b_part)).sum(axis=0)
-    total = level.sum(axis=0)  # the one row (or zeros for no blocks)
-    return total + np.where(np.isfinite(total), errors, 0.0)
 
 
 def bias_act(run: Run, spec: Activation, u: np.ndarray, theta: np.ndarray, out: np.ndarray, values: tuple,
