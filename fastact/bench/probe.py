@@ -37,6 +37,8 @@ STREAMS = 2
 
 def scale_(x: np.ndarray, c: float = -1.0) -> None:
     """x ← c·x in place; ``x`` is 1-D and contiguous."""
+    if x.ndim != 1 or not x.flags.c_contiguous:  # the loops index x[i] for i < x.size
+        raise ValueError(f"scale_: x must be 1-D and contiguous, got shape {x.shape}")
     c = x.dtype.type(c)
     if _threads.use_parallel(x.size) and _Pool.enter():
         try:
