@@ -29,23 +29,7 @@ if OPTIONS.sim:
 from numba import cuda  # noqa: E402
 
 import fastact  # noqa: E402
-
-
-def peers():
-    """(torch, cupy) where importable with a usable GPU, else None each."""
-    torch = cupy = None
-    if not OPTIONS.sim:
-        try:
-            import torch
-
-            torch = torch if torch.cuda.is_available() else None
-        except ImportError:
-            pass
-        try:
-            import cupy
-        except ImportError:
-            pass
-    return torch, cupy
+from fastact.bench.gpu import usable_peers  # noqa: E402
 
 
 def per_call_us(call, synchronize) -> float:
@@ -65,7 +49,7 @@ def empty_kernel(x):
 
 
 def main() -> None:
-    torch, cupy = peers()
+    torch, cupy = usable_peers()
     host = np.linspace(-2, 2, OPTIONS.size, dtype=np.float32)
     rows = host.reshape(4, -1) if OPTIONS.size % 4 == 0 else host.reshape(1, -1)
     kinds = {"numba": (cuda.to_device, cuda.synchronize)}

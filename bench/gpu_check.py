@@ -45,6 +45,7 @@ from numba import cuda  # noqa: E402
 
 import fastact  # noqa: E402
 from fastact._catalog import ELEMENTWISE  # noqa: E402
+from fastact.bench.gpu import usable_peers  # noqa: E402
 
 #: Parameters for the checks: required ones, and non-default values.
 PARAMS = {"sigmoid": {"slope": 1.5}, "tanh": {}, "msaf": {"r": (0.0, -4.0, 2.0), "offset": 0.5},
@@ -269,7 +270,7 @@ def copy_bandwidth(n: int, x_host: np.ndarray) -> float:
     blocks = _cuda_backend._blocks(n, threads * cuda_loops.UNROLL)
     probes = {"cuMemcpyDtoD": lambda: dst.copy_to_device(src),
               "numba copy kernel (fastact's tiling)": lambda: kernel[blocks, threads](src, dst, ())}
-    torch, cupy = peers()
+    torch, cupy = usable_peers()
     if torch:
         ts, td = torch.as_tensor(x_host, device="cuda"), torch.empty(n, device="cuda")
         probes["torch copy_"] = lambda: td.copy_(ts)
@@ -289,23 +290,6 @@ def copy_bandwidth(n: int, x_host: np.ndarray) -> float:
     return best
 
 
-def peers():
-    """torch and cupy where installed with a GPU, else None."""
-    torch = cupy = None
-    if not OPTIONS.sim:
-        try:
-            import torch
-
-            torch = torch if torch.cuda.is_available() else None
-        except ImportError:
-            pass
-        try:
-            import cupy
-        except ImportError:
-            pass
-    return torch, cupy
-
-
 def time_all() -> list[tuple]:
     n = TIME_SIZE
     rows, width = max(n // OPTIONS.row, 1), OPTIONS.row
@@ -316,7 +300,7 @@ def time_all() -> list[tuple]:
     tiny = cuda.to_device(np.ones(4, np.float32))
     print(f"\nfixed cost of one call on 4 elements (host): relu_ {fixed_cost_us(lambda: fastact.relu_(tiny)):.0f} µs, "
           f"softmax_ {fixed_cost_us(lambda: fastact.softmax_(tiny)):.0f} µs")
-    torch, cupy = peers()
+    torch, cupy = usable_peers()
     tx = torch.as_tensor(x_host, device="cuda") if torch else None
     tg = torch.as_tensor(x_host[::-1].copy(), device="cuda") if torch else None
     cx = cupy.asarray(x_host) if cupy else None

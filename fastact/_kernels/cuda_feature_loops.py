@@ -19,7 +19,7 @@ from numba import cuda
 from numba.extending import register_jitable
 
 from fastact._kernels.cuda_loops import WARP, _identity, tiled_kernel
-from fastact._kernels.exact import two_product
+from fastact._kernels.exact import neumaier_add, two_product
 
 #: Elements one thread of a reduction sums (about).
 PER_THREAD = 128
@@ -52,14 +52,6 @@ def _feature(i, inner, features):
     """(i // inner) % features in the unsigned type T of ``inner`` and ``features``."""
     T = type(inner)
     return T(T(T(i) // inner) % features)
-
-
-@register_jitable
-def _compensated_add(total, compensation, v):
-    """Neumaier's step: (total + v, the running compensation of the rounding errors)."""
-    t = total + v
-    compensation += (total - t) + v if abs(total) >= abs(v) else (v - t) + total
-    return t, compensation
 
 
 @register_jitable
@@ -102,7 +94,7 @@ def _bias_vjp_kernel(term):
                 for i in range(base + start + lane, base + min(start + segment, inner), lanes):
                     d = term(g[i], a[i], t, p)
                     du[i] = d
-                    total, compensation = _compensated_add(total, compensation, numba.float64(d))
+                    total, compensation = neumaier_add(total, compensation, numba.float64(d))
             partial[slot, c] = -(total + compensation)
 
     return kernel
@@ -164,7 +156,7 @@ def channel_weight_grad_kernel(f):
                     gi = numba.float64(g[i])
                     xi = numba.float64(x[i])
                     v = f(gi, xi, wc)
-                    total, compensation = _compensated_add(total, compensation, v)
+                    total, compensation = neumaier_add(total, compensation, v)
                     if v != 0:
                         compensation += two_product(gi, xi)[1]
             partial[slot, c] = total + compensation
@@ -195,7 +187,7 @@ def column_sums_kernel():
             total = 0.0
             compensation = 0.0
             for r in range(b * chunk, min((b + 1) * chunk, rows)):
-                total, compensation = _compensated_add(total, compensation, partial[r, c])
+                total, compensation = neumaier_add(total, compensation, partial[r, c])
             reduced[b, c] = total + compensation
 
     return kernel

@@ -35,7 +35,7 @@ from numba.extending import register_jitable
 
 from fastact._kernels import vmath
 from fastact._kernels.cuda_loops import WARP, _exchange, _nanmax
-from fastact._kernels.exact import two_sum
+from fastact._kernels.exact import neumaier_add, two_sum
 
 #: The row-wise functions: softmax, and the two built from the same kernels.
 #: log_softmax: y = z − log Σ e^z, z = x − max x (in float64, as on the CPU);
@@ -43,14 +43,6 @@ from fastact._kernels.exact import two_sum
 FORWARD_KINDS = ("softmax", "log_softmax", "softmin")
 #: Their backward passes from y: y ⊙ (g − Σ g·y), g − e^y·Σ g, y ⊙ (Σ g·y − g).
 VJP_KINDS = ("softmax_vjp", "log_softmax_vjp", "softmin_vjp")
-
-
-@register_jitable
-def _neumaier(total, compensation, v):
-    """Neumaier's step: (total + v, the running compensation of the rounding errors)."""
-    t = total + v
-    compensation += (total - t) + v if abs(total) >= abs(v) else (v - t) + total
-    return t, compensation
 
 
 @register_jitable
@@ -75,7 +67,7 @@ def log_term(v, m, log_total):
 
 def _adder(dtype):
     """The summation step for terms of ``dtype``: compensated for float64, plain otherwise."""
-    return _neumaier if np.dtype(dtype) == np.float64 else _plain
+    return neumaier_add if np.dtype(dtype) == np.float64 else _plain
 
 
 def _forward_flags(kind: str) -> tuple[bool, bool]:
@@ -98,24 +90,23 @@ def _vjp_parts(kind: str):
         @register_jitable
         def result(g, y, total):
             return g - vmath.exp(numba.float64(y)) * total
-    elif kind == "softmax_vjp":
-        @register_jitable
-        def term(g, y):
-            return numba.float64(g) * y
 
+        return term, result
+
+    @register_jitable
+    def product(g, y):
+        return numba.float64(g) * y
+
+    if kind == "softmax_vjp":
         @register_jitable
         def result(g, y, total):
             return y * (g - total)
     else:
         @register_jitable
-        def term(g, y):
-            return numba.float64(g) * y
-
-        @register_jitable
         def result(g, y, total):
             return y * (total - g)
 
-    return term, result
+    return product, result
 
 
 def _group_reducers(group: int, rows_per_block: int):

@@ -3,6 +3,7 @@
 ``two_product(a, b)`` returns (p, e) with p = fl(a·b) and a·b = p + e exactly (one fused
 multiply-add); ``two_sum(a, b)`` returns (s, e) with s = fl(a + b) and a + b = s + e
 (Knuth's branch-free form). Where the first result is ±inf or NaN, e is 0.
+``neumaier_add(total, compensation, v)`` is Neumaier's compensated summation step.
 
 The activations use them to evaluate σ(a·x) and σ(x + r) as σ(z + e): without the error
 term, rounding z costs |z|·eps of relative accuracy in e^z (30 ULP at z = −50).
@@ -61,3 +62,11 @@ def two_sum(a, b):
     bv = s - a
     e = (a - (s - bv)) + (b - bv)
     return s, (e if abs(s) < math.inf else type(s)(0))
+
+
+@register_jitable
+def neumaier_add(total, compensation, v):
+    """Neumaier's step: (total + v, the running compensation of the rounding errors)."""
+    t = total + v
+    compensation += (total - t) + v if abs(total) >= abs(v) else (v - t) + total
+    return t, compensation

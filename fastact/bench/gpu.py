@@ -69,6 +69,12 @@ def peer_unusable(peer: str) -> str | None:
     return None if torch.cuda.is_available() else f"PyTorch {torch.__version__} has no CUDA here"
 
 
+def usable_peers() -> tuple:
+    """(torch, cupy): each module where it is installed and can run on the GPU here, else None."""
+    return tuple(importlib.import_module(peer) if importlib.util.find_spec(peer) is not None
+                 and peer_unusable(peer) is None else None for peer in ("torch", "cupy"))
+
+
 def describe() -> dict:
     """The GPU and the kind of arrays the GPU cases use."""
     from numba import cuda
@@ -143,17 +149,12 @@ def _nothing() -> None:
 def _cupy_table() -> dict:
     """CuPy's expressions, in :func:`fastact.bench.peers.bind_table`'s format."""
     import cupy as cp
+
+    from fastact.bench import peers
     from cupyx.scipy.special import expit
 
     sigmoid_grad = cp.ElementwiseKernel("T g, T y", "T out", "out = g * y * (1 - y)", "bench_sigmoid_backward")
     tanh_grad = cp.ElementwiseKernel("T g, T y", "T out", "out = g * (1 - y * y)", "bench_tanh_backward")
-
-    def softmax_(x):
-        def call():
-            cp.subtract(x, x.max(axis=-1, keepdims=True), out=x)
-            cp.exp(x, out=x)
-            cp.divide(x, x.sum(axis=-1, keepdims=True), out=x)
-        return call
 
     def softmax_backward(g, y, out):
         def call():  # out = y·(g − Σ g·y)
@@ -174,6 +175,7 @@ def _cupy_table() -> dict:
         ("tanh", "forward"): ("cp.tanh(x, out=x)", lambda x: lambda: cp.tanh(x, out=x), None),
         ("tanh", "backward"): ("ElementwiseKernel: out = g·(1 − y²)",
                                lambda g, y, out: lambda: tanh_grad(g, y, out), "y"),
-        ("softmax", "forward"): ("x −= max; cp.exp(x, out=x); x /= sum (per-row temporaries)", softmax_, None),
+        ("softmax", "forward"): ("x −= max; cp.exp(x, out=x); x /= sum (per-row temporaries)",
+                                 lambda x: peers.softmax_rows_(cp, x), None),
         ("softmax", "backward"): ("out = g·y; out = y·(g − Σ out) (per-row temporary)", softmax_backward, "y"),
     }

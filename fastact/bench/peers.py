@@ -218,13 +218,6 @@ def _numpy() -> dict:
             np.multiply(out, g, out=out)
         return call
 
-    def softmax_(x):
-        def call():
-            np.subtract(x, x.max(axis=-1, keepdims=True), out=x)
-            np.exp(x, out=x)
-            np.divide(x, x.sum(axis=-1, keepdims=True), out=x)
-        return call
-
     def softmax_backward(g, y, out):
         def call():
             np.subtract(g, np.einsum("ij,ij->i", g, y)[:, None], out=out)
@@ -253,7 +246,8 @@ def _numpy() -> dict:
         ("elu", "forward"): ("np.expm1(x, out=x, where=x <= 0) (a bool temporary)", elu_, None),
         ("elu", "backward"): ("out = g·(1 if x > 0 else α·exp(min(x, 0))) (a bool temporary)",
                               elu_backward, "x"),
-        ("softmax", "forward"): ("x −= max; np.exp(x, out=x); x /= sum (per-row temporaries)", softmax_, None),
+        ("softmax", "forward"): ("x −= max; np.exp(x, out=x); x /= sum (per-row temporaries)",
+                                 lambda x: softmax_rows_(np, x), None),
         ("softmax", "backward"): ("out = y·(g − Σ g·y), the sum by einsum (per-row temporary)",
                                   softmax_backward, "y"),
     }
@@ -368,6 +362,16 @@ def _numexpr() -> dict:
     for key, (text, source) in entries.items():
         table[key] = (f"numexpr.evaluate({text!r})", evaluate(text, source), source)
     return table
+
+
+def softmax_rows_(xp, x):
+    """The call x ← softmax of x's rows, in place, by the ufuncs of array module ``xp`` (NumPy or
+    CuPy): x − max, exp, ÷ sum (what ``scipy.special.softmax`` does out of place)."""
+    def call():
+        xp.subtract(x, x.max(axis=-1, keepdims=True), out=x)
+        xp.exp(x, out=x)
+        xp.divide(x, x.sum(axis=-1, keepdims=True), out=x)
+    return call
 
 
 def _shift_terms(params: dict) -> dict:
