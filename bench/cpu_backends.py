@@ -5,8 +5,9 @@
 Bandwidth: at n = 3e7, time of a numba parallel in-place scale of the same array (the
 probe: n reads + n writes) over the op's time, scaled by the op's traffic (in place: 2n,
 backward into grad: 3n); both timed in the same run, as ratios, because DRAM bandwidth drifts.
-PyTorch: fastact time / torch time at n = 1e5 and 1e6 on the same threads (≤ 0.7 wanted);
-sigmoid and tanh backward from the output y, as PyTorch's autograd computes them.
+PyTorch: fastact time / torch time at n = 1e5 and 1e6 on the same threads (≤ 0.7 wanted), the
+seed's transcendental activations and the common modern ones (silu, gelu in both forms,
+softplus); sigmoid and tanh backward from the output y, as PyTorch's autograd computes them.
 Sizes: per-call time of cython and numba (serial and parallel loops) from n = 1 to 1e7.
 Functions: the CPU time of one call on one thread (lower quartile of repeated calls: robust on
 a shared machine), cython and numba, at n = 1e5 and 1e6 float32, for the functions beyond the
@@ -84,6 +85,7 @@ def bandwidth(n=30_000_000):
 
 def torch_ratio():
     import torch
+    import torch.nn.functional as F
 
     torch.set_num_threads(fastact.get_num_threads())
     for n in (100_000, 1_000_000):
@@ -109,6 +111,17 @@ def torch_ratio():
                                   lambda: aten.tanh_backward(tg, tt)),
                 "elu_backward": (lambda b: fastact.elu_backward(g, x, backend=b),
                                  lambda: aten.elu_backward(tg, 1.0, 1.0, 1.0, False, tx)),
+                "silu": (lambda b: fastact.silu(x, backend=b), lambda: F.silu(tx)),
+                "gelu": (lambda b: fastact.gelu(x, backend=b), lambda: F.gelu(tx)),
+                "gelu_tanh": (lambda b: fastact.gelu(x, approximate="tanh", backend=b),
+                              lambda: F.gelu(tx, approximate="tanh")),
+                "softplus": (lambda b: fastact.softplus(x, backend=b), lambda: F.softplus(tx)),
+                "silu_backward": (lambda b: fastact.silu_backward(g, x, backend=b),
+                                  lambda: aten.silu_backward(tg, tx)),
+                "gelu_backward": (lambda b: fastact.gelu_backward(g, x, backend=b),
+                                  lambda: aten.gelu_backward(tg, tx)),
+                "softplus_backward": (lambda b: fastact.softplus_backward(g, x, backend=b),
+                                      lambda: aten.softplus_backward(tg, tx, 1.0, 20.0)),
             }
             number = 20 if n == 100_000 else 3
             for name, (ours, theirs) in pairs.items():

@@ -49,12 +49,12 @@ def _threads_for(size: int) -> int:
 
 def _kernel(name: str, p: tuple) -> int:
     """The kernel set of activation ``name`` with parameters ``p``: gelu's by its form, msaf's by
-    its number of shifts (the sets for 1 to 3 shifts vectorize), sigmoid's slope-1 set for slope 1
-    (see ``_cython/table.h``)."""
+    its number of shifts (the sets for 1 to 3 shifts vectorize), sigmoid's and softplus's slope-1
+    sets for slope 1 (see ``_cython/table.h``)."""
     if name == "gelu" and p[0]:
         return _KERNELS["gelu_tanh"]
-    if name == "sigmoid" and p[0] == 1:
-        return _KERNELS["sigmoid1"]
+    if name in ("sigmoid", "softplus") and p[0] == 1:
+        return _KERNELS[name + "1"]
     if name == "msaf" and 2 <= len(p) <= 4:
         return _KERNELS[f"msaf{len(p) - 1}"]
     return _KERNELS[name]

@@ -26,10 +26,10 @@ def test_the_widest_instruction_set_is_in_use():
 
 def test_every_activation_has_c_kernels():
     # gelu: one kernel set per form; msaf: one per number of shifts up to 3, and any number;
-    # sigmoid: one for slope 1
-    variants = {"gelu_tanh", "msaf1", "msaf2", "msaf3", "sigmoid1"}
+    # sigmoid and softplus: one for slope 1
+    variants = {"gelu_tanh", "msaf1", "msaf2", "msaf3", "sigmoid1", "softplus1"}
     assert set(_kernels.KERNELS) == set(ELEMENTWISE) | variants
-    assert _kernels.FROM_Y == {n for n, s in ELEMENTWISE.items() if s.from_y is not None} | {"sigmoid1"}
+    assert _kernels.FROM_Y == {n for n, s in ELEMENTWISE.items() if s.from_y is not None} | {"sigmoid1", "softplus1"}
     assert _kernels.PARAM_SUMS == {n for n, s in ELEMENTWISE.items() if s.learnable} | (variants - {"gelu_tanh"})
 
 

@@ -14,6 +14,9 @@
 #define FA_DOUBLE_PASS
 #define FA(name) name##_f64
 #define EXP fa_exp_f64
+#define EXP_SCALED fa_exp_scaled_f64
+#define EXP_SCALE FA_EXP_SCALE_F64
+#define EXP_SCALED_LO FA_EXP_SCALED_LO_F64
 #define EXPM1 fa_expm1_f64
 #define TANH fa_tanh_f64
 #define LOG1P fa_log1p_f64
@@ -23,6 +26,9 @@
 #undef T
 #undef FA
 #undef EXP
+#undef EXP_SCALED
+#undef EXP_SCALE
+#undef EXP_SCALED_LO
 #undef EXPM1
 #undef TANH
 #undef LOG1P
@@ -33,6 +39,9 @@
 #define T float
 #define FA(name) name##_f32
 #define EXP fa_exp_f32
+#define EXP_SCALED fa_exp_scaled_f32
+#define EXP_SCALE FA_EXP_SCALE_F32
+#define EXP_SCALED_LO FA_EXP_SCALED_LO_F32
 #define EXPM1 fa_expm1_f32
 #define TANH fa_tanh_f32
 #define LOG1P fa_log1p_f32
@@ -42,6 +51,9 @@
 #undef T
 #undef FA
 #undef EXP
+#undef EXP_SCALED
+#undef EXP_SCALE
+#undef EXP_SCALED_LO
 #undef EXPM1
 #undef TANH
 #undef LOG1P

@@ -41,11 +41,17 @@ FA_INLINE T FA(sig)(T z, T dz) {
     T s = (T)1 / ((T)1 + e);
     return (z >= 0 ? s : e * s) + dz * (e * s * s);
 }
+/* σ(z) for an exact z: sig without the dz term (which a constant 0 does not remove: 0·inf). */
+FA_INLINE T FA(sigma)(T z) {
+    T e = EXP(-FABS(z));
+    T s = (T)1 / ((T)1 + e);
+    return z >= 0 ? s : e * s;
+}
 
 /* a·σ'(z + dz) = a·e/(1 + e)², e = exp(−|z|): 1 + e = h + l exactly (fast two-sum), (1 + e)² =
  * hh + hh_lo (fma), a·e = n + n_lo exactly; q = n·(1/hh) corrected once by its residual, plus the
  * first-order term of dz, σ'(z)·dz·(1 − 2σ(z)) with 1 − 2σ(z) = −sign(z)·(1 − e)/(1 + e). */
-FA_INLINE T FA(scaled_sig_slope)(T a, T z, T dz) {
+FA_INLINE T FA(scaled_sig_slope_)(T a, T z, T dz, int exact) {
     T e = EXP(-FABS(z));
     T h = (T)1 + e;
     T l = e - (h - (T)1);
@@ -55,12 +61,28 @@ FA_INLINE T FA(scaled_sig_slope)(T a, T z, T dz) {
     T n_lo, n = FA(two_product)(a, e, &n_lo);
     T q = n * inv;
     T residual = FMA(-q, hh, n) + (n_lo - q * hh_lo);
+    if (exact)   /* a constant: dz is 0, and so is its term */
+        return q + residual * inv;
     T c = ((T)1 - e) * h * inv;
     return q + (residual * inv + q * dz * (z >= 0 ? -c : c));
 }
+FA_INLINE T FA(scaled_sig_slope)(T a, T z, T dz) { return FA(scaled_sig_slope_)(a, z, dz, 0); }
+/* a·σ'(z) for an exact z. */
+FA_INLINE T FA(scaled_sigma_slope)(T a, T z) { return FA(scaled_sig_slope_)(a, z, (T)0, 1); }
 
-/* σ'(z + dz). */
+#ifdef FA_DOUBLE_PASS
+/* σ(z) and *slope = σ'(z) = e·s² by plain roundings: for float results computed in double. */
+FA_INLINE T FA(plain_sigma)(T z, T *slope) {
+    T e = EXP(-FABS(z));
+    T s = (T)1 / ((T)1 + e);
+    *slope = e * s * s;
+    return z >= 0 ? s : e * s;
+}
+#endif
+
+/* σ'(z + dz) and σ'(z). */
 FA_INLINE T FA(sig_slope)(T z, T dz) { return FA(scaled_sig_slope)((T)1, z, dz); }
+FA_INLINE T FA(sigma_slope)(T z) { return FA(scaled_sigma_slope)((T)1, z); }
 
 /* ---- sigmoid(x, slope): σ(a x); p = (a) ---- */
 
@@ -87,9 +109,9 @@ FA_INLINE T FA(sigmoid_param_vjp)(T g, T x, const T *p, int np, int k) {
 
 /* sigmoid with slope 1 (table.h: sigmoid1, the default): no product a·x to carry, 12–20 % less
  * work per element; the same values as sigmoid_* with p[0] = 1 (dz is 0 there). */
-FA_INLINE T FA(sigmoid1_forward)(T x, const T *p, int np) { return FA(sig)(x, (T)0); }
-FA_INLINE T FA(sigmoid1_derivative)(T x, const T *p, int np) { return FA(sig_slope)(x, (T)0); }
-FA_INLINE T FA(sigmoid1_vjp)(T g, T x, const T *p, int np) { return g * FA(sig_slope)(x, (T)0); }
+FA_INLINE T FA(sigmoid1_forward)(T x, const T *p, int np) { return FA(sigma)(x); }
+FA_INLINE T FA(sigmoid1_derivative)(T x, const T *p, int np) { return FA(sigma_slope)(x); }
+FA_INLINE T FA(sigmoid1_vjp)(T g, T x, const T *p, int np) { return g * FA(sigma_slope)(x); }
 FA_INLINE T FA(sigmoid1_vjp_from_y)(T g, T y, const T *p, int np) { return FA(sigmoid_vjp_from_y)(g, y, p, np); }
 FA_INLINE T FA(sigmoid1_param_vjp)(T g, T x, const T *p, int np, int k) {
     return FA(sigmoid_param_vjp)(g, x, p, np, k);
@@ -100,7 +122,7 @@ FA_INLINE T FA(sigmoid1_param_vjp)(T g, T x, const T *p, int np, int k) {
 FA_INLINE T FA(tanh_forward)(T x, const T *p, int np) { return TANH(x); }
 /* 1 − tanh² = 4e/(1 + e)² = 4σ'(2x), e = exp(−2|x|). */
 FA_INLINE T FA(tanh_derivative)(T x, const T *p, int np) {
-    return FA(scaled_sig_slope)((T)4, (T)2 * x, (T)0);
+    return FA(scaled_sigma_slope)((T)4, (T)2 * x);
 }
 FA_INLINE T FA(tanh_vjp)(T g, T x, const T *p, int np) {
     return g * FA(tanh_derivative)(x, p, np);
@@ -174,7 +196,7 @@ FA_INLINE T FA(sym_msaf_forward)(T x, const T *p, int np) {
 }
 FA_INLINE T FA(sym_msaf_derivative)(T x, const T *p, int np) {
     T dz, z = FA(two_sum)(x, p[0], &dz);
-    return FA(sig_slope)(x, (T)0) + FA(sig_slope)(z, dz);
+    return FA(sigma_slope)(x) + FA(sig_slope)(z, dz);
 }
 FA_INLINE T FA(sym_msaf_vjp)(T g, T x, const T *p, int np) {
     return g * FA(sym_msaf_derivative)(x, p, np);
@@ -263,6 +285,8 @@ FA_INLINE T FA(elu_param_vjp)(T g, T x, const T *p, int np, int k) {
 #define FA_GELU_C2_LO -9.96930880911092e-17
 #define FA_GELU_K_HI 0.044715 /* 0.044715 as hi + lo */
 #define FA_GELU_K_LO 2.1960211427085595e-18
+/* The result is a float (a formula that computes in double then needs no compensation). */
+#define FA_NARROW (sizeof(T) == sizeof(float))
 #endif
 
 /* v, or 0 where v is ±inf (error terms of arguments that overflowed). */
@@ -348,8 +372,8 @@ FA_INLINE T FA(celu_param_vjp)(T g, T x, const T *p, int np, int k) {
 #ifdef FA_DOUBLE_PASS /* double-only helpers */
 /* erfcx(z) = e^(z²)·erfc(z) for z ≥ 0 (fastact/_kernels/special.py): h(t) = erfcx(z)·(1 + 2z),
  * t = (z − 4)/(z + 4), a Chebyshev series of degree 25 summed by Clenshaw's recurrence; NaN for
- * NaN, 0 for +inf. */
-FA_INLINE T FA(erfcx)(T z) {
+ * NaN, 0 for +inf. A float result needs degree 15 only (the terms left out add up to 2.2e-11). */
+FA_INLINE T FA(erfcx)(T z, int degree) {
     static const double c[26] = {
         1.1774832005374487, -0.007260796620301901, -0.081265123236185, 0.06009212804122225,
         -0.02875393558027666, 0.01059566336347286, -0.003136927294554264, 0.0007456494372536184,
@@ -362,7 +386,7 @@ FA_INLINE T FA(erfcx)(T z) {
     T t = (z - (T)4) / (z + (T)4);
     T t2 = t + t, b1 = 0, b2 = 0;
     _Pragma("GCC unroll 25")   /* straight-line code: a loop inside the element loop stops vectorization */
-    for (int k = 25; k > 0; k--) {   /* b_k = c_k + 2t·b_(k+1) − b_(k+2) */
+    for (int k = degree; k > 0; k--) {   /* b_k = c_k + 2t·b_(k+1) − b_(k+2) */
         T b = ((T)c[k] + t2 * b1) - b2;
         b2 = b1;
         b1 = b;
@@ -371,12 +395,13 @@ FA_INLINE T FA(erfcx)(T z) {
     return z != (T)INFINITY ? h / ((T)1 + (T)2 * z) : (T)0;
 }
 
-/* Φ(x) and *density = φ(x). */
-FA_INLINE T FA(gelu_cdf)(T x, T *density) {
+/* Φ(x) and *density = φ(x); narrow: for a float result (x a float, so x² is exact, and double's
+ * plain exp and a shorter series are accurate enough). */
+FA_INLINE T FA(gelu_cdf)(T x, T *density, int narrow) {
     T ex2, x2 = FA(two_product)(x, x, &ex2);
     /* e^(−x²/2) with x² exact; a 1 ULP exp keeps the tail within 4 ULP */
-    T e = fa_exp_accurate_f64(-0.5 * x2) * (1.0 - 0.5 * ex2);
-    T tail = (T)0.5 * e * FA(erfcx)(FABS(x) * (T)FA_SQRT_HALF);   /* Φ(−|x|) */
+    T e = narrow ? EXP(-0.5 * (x * x)) : fa_exp_accurate_f64(-0.5 * x2) * (1.0 - 0.5 * ex2);
+    T tail = (T)0.5 * e * FA(erfcx)(FABS(x) * (T)FA_SQRT_HALF, narrow ? 15 : 25);   /* Φ(−|x|) */
     *density = e * (T)FA_INV_SQRT_2PI;
     return x <= 0 ? tail : (T)1 - tail;
 }
@@ -396,26 +421,39 @@ FA_INLINE T FA(gelu_tanh_arg)(T x, T *dw) {
     return w;
 }
 
-FA_INLINE T FA(gelu_wide_forward)(T x, int tanh_form) {
-    T cdf;
-    if (tanh_form) {
+/* 2u in double's plain roundings, for a float result. */
+FA_INLINE T FA(gelu_tanh_arg_narrow)(T x) {
+    return ((T)FA_GELU_C2_HI * x) * ((T)1 + (T)FA_GELU_K_HI * (x * x));
+}
+
+FA_INLINE T FA(gelu_wide_forward)(T x, int tanh_form, int narrow) {
+    T cdf, slope;
+    if (tanh_form && narrow) {
+        cdf = FA(plain_sigma)(FA(gelu_tanh_arg_narrow)(x), &slope);
+    } else if (tanh_form) {
         T dw, w = FA(gelu_tanh_arg)(x, &dw);
         cdf = FA(sig)(w, dw);
     } else {
         T density;
-        cdf = FA(gelu_cdf)(x, &density);
+        cdf = FA(gelu_cdf)(x, &density, narrow);
     }
     return cdf == 0 ? (T)-0.0 : x * cdf;   /* the limit −0 at x = −inf, where x·0 is NaN */
 }
 
-FA_INLINE T FA(gelu_wide_derivative)(T x, int tanh_form) {
+FA_INLINE T FA(gelu_wide_derivative)(T x, int tanh_form, int narrow) {
+    if (tanh_form && narrow) {
+        T slope, cdf = FA(plain_sigma)(FA(gelu_tanh_arg_narrow)(x), &slope);
+        T inner = (T)FA_GELU_C2_HI * ((T)1 + (T)3 * (T)FA_GELU_K_HI * (x * x));
+        return cdf + (slope == 0 ? (T)0 : x * slope * inner);
+    }
     if (tanh_form) {
         T dw, w = FA(gelu_tanh_arg)(x, &dw);
         T slope = FA(sig_slope)(w, dw);   /* × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0 */
         T inner = (T)FA_GELU_C2_HI * ((T)1 + (T)3 * (T)FA_GELU_K_HI * (x * x));
         return FA(sig)(w, dw) + (slope == 0 ? (T)0 : x * slope * inner);
     }
-    T density, cdf = FA(gelu_cdf)(x, &density);
+    /* not narrow: Φ + xφ cancels near x = −0.752, where 2e-11 relative error in Φ is 13 ULP */
+    T density, cdf = FA(gelu_cdf)(x, &density, 0);
     return cdf + FA(times_slope)(x, density);
 }
 #endif
@@ -424,10 +462,10 @@ FA_INLINE T FA(gelu_wide_derivative)(T x, int tanh_form) {
  * p = (0)) and gelu_tanh (p = (1)); the backend picks by p[0]. */
 #define FA_GELU_FORM(name, tanh_form)                                              \
     FA_INLINE T FA(name##_forward)(T x, const T *p, int np) {                      \
-        return (T)gelu_wide_forward_f64((double)x, tanh_form);                     \
+        return (T)gelu_wide_forward_f64((double)x, tanh_form, FA_NARROW);          \
     }                                                                              \
     FA_INLINE T FA(name##_derivative)(T x, const T *p, int np) {                   \
-        return (T)gelu_wide_derivative_f64((double)x, tanh_form);                  \
+        return (T)gelu_wide_derivative_f64((double)x, tanh_form, FA_NARROW);       \
     }                                                                              \
     FA_INLINE T FA(name##_vjp)(T g, T x, const T *p, int np) {                     \
         return g * FA(name##_derivative)(x, p, np);                                \
@@ -452,12 +490,20 @@ FA_INLINE T FA(swish_slope)(T z, T dz) {
 }
 #endif
 
+/* silu(x) = n/(1 + e) in T, e = exp(−|x|), n = x (x >= 0) or x·e; for x < 0, e·2^S (EXP_SCALED)
+ * is normal, and n = (x·e·2^S)·2^−S is rounded once after the division, so the result stays
+ * accurate where e^x is subnormal; −0 below EXP_SCALED_LO (x·e^x rounds to 0; x = −inf). */
 FA_INLINE T FA(silu_forward)(T x, const T *p, int np) {
-    double xd = (double)x;
-    return (T)swish_gate_f64(xd, xd, 0.0);
+    T scaled = EXP_SCALED(-FABS(x));
+    T q = (x >= 0 ? x : x * scaled) / ((T)1 + scaled * (T)EXP_SCALE);
+    T below = x < (T)EXP_SCALED_LO ? (T)-0.0 : q * (T)EXP_SCALE;
+    return x >= 0 ? q : below;
 }
+/* σ(x) + x·σ′(x), in double for both types (it crosses 0 near x = −1.278); plain roundings
+ * for a float result. */
 FA_INLINE T FA(silu_derivative)(T x, const T *p, int np) {
-    return (T)swish_slope_f64((double)x, 0.0);
+    double xd = (double)x, slope, sigma = FA_NARROW ? plain_sigma_f64(xd, &slope) : sigma_f64(xd);
+    return (T)(sigma + times_slope_f64(xd, FA_NARROW ? slope : sigma_slope_f64(xd)));
 }
 FA_INLINE T FA(silu_vjp)(T g, T x, const T *p, int np) {
     return g * FA(silu_derivative)(x, p, np);
@@ -514,7 +560,7 @@ FA_INLINE T FA(mish_vjp)(T g, T x, const T *p, int np) {
 FA_INLINE T FA(softplus_forward)(T x, const T *p, int np) {
     T beta = p[0], threshold = p[1];
     T dz, z = FA(two_product)(beta, x, &dz);
-    T sp = (((z > 0 ? z : (T)0) + LOG1P(EXP(-FABS(z)))) + dz * FA(sig)(z, (T)0)) / beta;
+    T sp = (((z > 0 ? z : (T)0) + LOG1P(EXP(-FABS(z)))) + dz * FA(sigma)(z)) / beta;
     return z > threshold ? x : sp;
 }
 FA_INLINE T FA(softplus_derivative)(T x, const T *p, int np) {
@@ -543,6 +589,30 @@ FA_INLINE T FA(softplus_param_vjp)(T g, T x, const T *p, int np, int k) {
     T h = -(FA(times_slope)(FABS(z), e / ((T)1 + e)) + LOG1P(e));
     T below = g * (h / (beta * beta));
     return z > threshold ? (T)0 : below;
+}
+
+/* softplus with β = 1 (table.h: softplus1, the default): no product βx to carry and no division
+ * by β, half the divisions per element; the same values as softplus_* with p[0] = 1. */
+FA_INLINE T FA(softplus1_forward)(T x, const T *p, int np) {
+    T threshold = p[1];
+    T sp = (x > 0 ? x : (T)0) + LOG1P(EXP(-FABS(x)));
+    return x > threshold ? x : sp;
+}
+FA_INLINE T FA(softplus1_derivative)(T x, const T *p, int np) {
+    T threshold = p[1];
+    T below = FA(sigma)(x);
+    return x > threshold ? (T)1 : below;
+}
+FA_INLINE T FA(softplus1_vjp)(T g, T x, const T *p, int np) {
+    T threshold = p[1];
+    T below = g * FA(sigma)(x);
+    return x > threshold ? g : below;
+}
+FA_INLINE T FA(softplus1_vjp_from_y)(T g, T y, const T *p, int np) {
+    return FA(softplus_vjp_from_y)(g, y, p, np);
+}
+FA_INLINE T FA(softplus1_param_vjp)(T g, T x, const T *p, int np, int k) {
+    return FA(softplus_param_vjp)(g, x, p, np, k);
 }
 
 /* ---- softsign: x/(1 + |x|) ---- */
@@ -641,7 +711,7 @@ FA_INLINE T FA(log_sigmoid_forward)(T x, const T *p, int np) {
 }
 /* σ(−x). */
 FA_INLINE T FA(log_sigmoid_derivative)(T x, const T *p, int np) {
-    return FA(sig)(-x, (T)0);
+    return FA(sigma)(-x);
 }
 FA_INLINE T FA(log_sigmoid_vjp)(T g, T x, const T *p, int np) {
     return g * FA(log_sigmoid_derivative)(x, p, np);

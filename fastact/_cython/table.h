@@ -8,8 +8,8 @@
  * gelu has one line per form (gelu: the erf form, gelu_tanh: the tanh approximation), so
  * that each loop computes one form; the backend picks the set by gelu's parameter. msaf has
  * one line per number of shifts up to 3 (msaf1, msaf2, msaf3: those loops vectorize) and one
- * for any number (msaf, scalar); the backend picks the set by the length of r. sigmoid1 is
- * sigmoid with its default slope 1, picked when the slope is 1.
+ * for any number (msaf, scalar); the backend picks the set by the length of r. sigmoid1 and
+ * softplus1 are sigmoid and softplus with their default slope β = 1, picked when it is 1.
  *
  * Adding an activation to the cython backend = its scalar functions in formulas.h + one line here.
  */
@@ -33,6 +33,7 @@
     X(swish, 0, 1)        \
     X(mish, 0, 0)         \
     X(softplus, 1, 1)     \
+    X(softplus1, 1, 1)    \
     X(softsign, 1, 0)     \
     X(hardtanh, 1, 0)     \
     X(relu6, 1, 0)        \

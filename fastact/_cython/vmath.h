@@ -82,6 +82,17 @@ FA_INLINE double fa_exp_f64(double x) {
     return (p * fa_pow2_f64(k1)) * fa_pow2_f64(k - k1);
 }
 
+/* e^x·2^128 for x <= 0, rounded once and normal down to the clamp x = −760 (NaN passes): for
+ * products x·e^x whose factor e^x is subnormal (silu), scaled back by one rounding at the end. */
+#define FA_EXP_SCALE_F64 0x1p-128                /* the scale to undo */
+#define FA_EXP_SCALED_LO_F64 -760.0              /* x·e^x rounds to 0 below */
+FA_INLINE double fa_exp_scaled_f64(double x) {
+    x = x < FA_EXP_SCALED_LO_F64 ? FA_EXP_SCALED_LO_F64 : x;
+    int64_t k;
+    double r = fa_reduce_f64(x, &k);
+    return (1.0 + (r + fa_expm1_tail_f64(r))) * fa_pow2_f64(k + 128);
+}
+
 FA_INLINE double fa_expm1_f64(double x) {
     x = x > 709.8 ? 709.8 : x;               /* expm1(709.8) = inf */
     x = x < -38.0 ? -38.0 : x;               /* expm1(-38) = -1 */
@@ -180,6 +191,16 @@ FA_INLINE float fa_exp_f32(float x) {
     float p = 1.0f + (r + fa_expm1_tail_f32(r));
     int32_t k1 = k >> 1;
     return (p * fa_pow2_f32(k1)) * fa_pow2_f32(k - k1);
+}
+
+/* e^x·2^48 for x <= 0, normal down to the clamp x = −112 (as fa_exp_scaled_f64). */
+#define FA_EXP_SCALE_F32 0x1p-48f
+#define FA_EXP_SCALED_LO_F32 -112.0f
+FA_INLINE float fa_exp_scaled_f32(float x) {
+    x = x < FA_EXP_SCALED_LO_F32 ? FA_EXP_SCALED_LO_F32 : x;
+    int32_t k;
+    float r = fa_reduce_f32(x, &k);
+    return (1.0f + (r + fa_expm1_tail_f32(r))) * fa_pow2_f32(k + 48);
 }
 
 FA_INLINE float fa_expm1_f32(float x) {
