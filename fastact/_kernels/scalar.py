@@ -57,16 +57,17 @@ def _sigmoid(z, dz):
 
 
 @jitable
-def _scaled_sigmoid_slope(a, z, dz):
-    """a·σ′(z + dz) = a·e/(1 + e)² with e = exp(−|z|), within ~0.5 ulp of the exact value for e.
+def _sigma(z):
+    """σ(z) for an exact z: :func:`_sigmoid` without the dz term (which a literal 0 does not
+    remove: 0·inf is NaN, so LLVM keeps the multiply)."""
+    e, s = _sigmoid_parts(z)
+    return s if z >= 0 else e * s
 
-    1 + e = h + l exactly (fast two-sum, 1 ≥ e); (1 + e)² = hh + hh_lo with hh = fl(h²) and
-    hh_lo = (h² − hh) + 2hl by fma (l² ~ eps² is dropped); a·e = n + n_lo exactly (two-product;
-    |n| ≤ |a|, no overflow). The quotient q = n·(1/hh) is corrected once by its exact residual
-    n + n_lo − q(hh + hh_lo) (fma), so the result carries exp's error, damped by (1 − e)/(1 + e),
-    plus one final rounding. The first-order term of dz: σ′(z + dz) = σ′(z)(1 + dz(1 − 2σ(z))),
-    1 − 2σ(z) = −sign(z)·c, c = (1 − e)/(1 + e).
-    """
+
+@jitable
+def _sigmoid_slope_parts(a, z):
+    """(q, correction, c): a·σ′(z) = q + correction and c = (1 − e)/(1 + e), e = exp(−|z|), for
+    :func:`_scaled_sigmoid_slope` (which says how)."""
     T = type(z)
     e = exp(-abs(z))
     h = T(1) + e
@@ -77,8 +78,29 @@ def _scaled_sigmoid_slope(a, z, dz):
     n, n_lo = two_product(a, e)
     q = n * inv
     residual = fma(-q, hh, n) + (n_lo - q * hh_lo)
-    c = (T(1) - e) * h * inv
-    return q + (residual * inv + q * dz * (-c if z >= 0 else c))
+    return q, residual * inv, (T(1) - e) * h * inv
+
+
+@jitable
+def _scaled_sigmoid_slope(a, z, dz):
+    """a·σ′(z + dz) = a·e/(1 + e)² with e = exp(−|z|), within ~0.5 ulp of the exact value for e.
+
+    1 + e = h + l exactly (fast two-sum, 1 ≥ e); (1 + e)² = hh + hh_lo with hh = fl(h²) and
+    hh_lo = (h² − hh) + 2hl by fma (l² ~ eps² is dropped); a·e = n + n_lo exactly (two-product;
+    |n| ≤ |a|, no overflow). The quotient q = n·(1/hh) is corrected once by its exact residual
+    n + n_lo − q(hh + hh_lo) (fma), so the result carries exp's error, damped by (1 − e)/(1 + e),
+    plus one final rounding. The first-order term of dz: σ′(z + dz) = σ′(z)(1 + dz(1 − 2σ(z))),
+    1 − 2σ(z) = −sign(z)·c, c = (1 − e)/(1 + e).
+    """
+    q, correction, c = _sigmoid_slope_parts(a, z)
+    return q + (correction + q * dz * (-c if z >= 0 else c))
+
+
+@jitable
+def _scaled_sigma_slope(a, z):
+    """a·σ′(z) for an exact z (no dz term)."""
+    q, correction, _ = _sigmoid_slope_parts(a, z)
+    return q + correction
 
 
 @jitable
@@ -122,6 +144,29 @@ def sigmoid_param_vjp(g, x, p, k):
     return T(0) if d == 0 else g * x * d
 
 
+# sigmoid with slope 1 (the default; the numba backend picks these loops when the slope is 1):
+# no product a·x to carry and no dz term, the same values as sigmoid_* with p[0] = 1.
+
+
+@jitable
+def sigmoid1_forward(x, p):
+    return _sigma(x)
+
+
+@jitable
+def sigmoid1_derivative(x, p):
+    return _scaled_sigma_slope(type(x)(1), x)
+
+
+@jitable
+def sigmoid1_vjp(g, x, p):
+    return g * sigmoid1_derivative(x, p)
+
+
+sigmoid1_vjp_from_y = sigmoid_vjp_from_y
+sigmoid1_param_vjp = sigmoid_param_vjp
+
+
 # --- tanh -----------------------------------------------------------------------------------
 
 
@@ -134,7 +179,7 @@ def tanh_forward(x, p):
 def tanh_derivative(x, p):
     """1 − tanh(x)² = 4e/(1 + e)² = 4σ′(2x), e = exp(−2|x|): no cancellation for large |x|."""
     T = type(x)
-    return _scaled_sigmoid_slope(T(4), T(2) * x, T(0))
+    return _scaled_sigma_slope(T(4), T(2) * x)
 
 
 @jitable
