@@ -64,6 +64,15 @@ FA_INLINE double fa_expm1_tail_f64(double r) {
     return (r * r) * q;
 }
 
+/* The same to float accuracy (truncation below 2^-42 relative): the Taylor polynomial of degree
+ * 10, by Estrin's scheme, for float results computed in double (fa_exp_narrow_f64). */
+FA_INLINE double fa_expm1_tail_narrow_f64(double r) {
+    double r2 = r * r, r4 = r2 * r2;
+    double a = 0.5 + r * (1.0 / 6.0), b = 1.0 / 24.0 + r * (1.0 / 120.0);
+    double c = 1.0 / 720.0 + r * (1.0 / 5040.0), d = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    return r2 * ((a + r2 * b) + r4 * ((c + r2 * d) + r4 * (1.0 / 3628800.0)));
+}
+
 /* k = rint(x / ln2) as a double and as an integer, and the reduced argument r. */
 FA_INLINE double fa_reduce_f64(double x, int64_t *k) {
     double t = x * FA_LOG2E_F64 + FA_SHIFTER_F64;
@@ -72,15 +81,19 @@ FA_INLINE double fa_reduce_f64(double x, int64_t *k) {
     return (x - kd * FA_LN2_HI_F64) - kd * FA_LN2_LO_F64;
 }
 
-FA_INLINE double fa_exp_f64(double x) {
+/* narrow (a constant): to float accuracy only (fa_expm1_tail_narrow_f64). */
+FA_INLINE double fa_exp_f64_(double x, int narrow) {
     x = x > 709.8 ? 709.8 : x;               /* exp(709.8) = inf */
     x = x < -745.2 ? -745.2 : x;             /* exp(-745.2) = 0 */
     int64_t k;
     double r = fa_reduce_f64(x, &k);
-    double p = 1.0 + (r + fa_expm1_tail_f64(r));
+    double p = 1.0 + (r + (narrow ? fa_expm1_tail_narrow_f64(r) : fa_expm1_tail_f64(r)));
     int64_t k1 = k >> 1;
     return (p * fa_pow2_f64(k1)) * fa_pow2_f64(k - k1);
 }
+FA_INLINE double fa_exp_f64(double x) { return fa_exp_f64_(x, 0); }
+/* e^x to float accuracy, for float results computed in double. */
+FA_INLINE double fa_exp_narrow_f64(double x) { return fa_exp_f64_(x, 1); }
 
 /* e^x·2^128 for x <= 0, rounded once and normal down to the clamp x = −760 (NaN passes): for
  * products x·e^x whose factor e^x is subnormal (silu), scaled back by one rounding at the end. */
