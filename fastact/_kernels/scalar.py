@@ -28,7 +28,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from fastact._kernels.exact import fma, two_product, two_sum
-from fastact._kernels.special import erfcx
+from fastact._kernels.special import erfcx, erfcx_narrow
 from fastact._kernels.vmath import exp, expm1, log1p, tanh
 
 #: Scalar functions are always inlined into the loops that call them: LLVM's own inliner
@@ -468,11 +468,20 @@ _GELU_K = (0.044715, 2.1960211427085595e-18)  # 0.044715 as hi + lo
 
 
 @jitable
-def _gelu_cdf(x):
-    """(Φ(x), φ(x)) for float64 x: the normal distribution's CDF and density."""
+def _narrow(T):
+    """Whether T is float32 (a constant after compilation): a float32 result computed in float64
+    needs its parts to float accuracy only."""
+    return T(0.1) != 0.1
+
+
+@jitable
+def _gelu_cdf(x, narrow):
+    """(Φ(x), φ(x)) for float64 x: the normal distribution's CDF and density; ``narrow``: Φ to
+    float32 accuracy (erfcx_narrow)."""
     x2, ex2 = two_product(x, x)
     e = exp(-0.5 * x2) * (1.0 - 0.5 * ex2)  # e^(−x²/2) with x² exact
-    tail = 0.5 * e * erfcx(abs(x) * _SQRT_HALF)  # Φ(−|x|)
+    z = abs(x) * _SQRT_HALF
+    tail = 0.5 * e * (erfcx_narrow(z) if narrow else erfcx(z))  # Φ(−|x|)
     return (tail if x <= 0 else 1.0 - tail), e * _INV_SQRT_2PI
 
 
@@ -492,12 +501,12 @@ def _gelu_tanh_arg(x):
 
 
 @jitable
-def _gelu_forward64(x, tanh_form):
+def _gelu_forward64(x, tanh_form, narrow):
     if tanh_form:
         w, dw = _gelu_tanh_arg(x)
         cdf = _sigmoid(w, dw)
     else:
-        cdf = _gelu_cdf(x)[0]
+        cdf = _gelu_cdf(x, narrow)[0]
     return -0.0 if cdf == 0 else x * cdf  # the limit −0 at x = −inf, where x·0 is NaN
 
 
@@ -508,14 +517,14 @@ def _gelu_derivative64(x, tanh_form):
         slope = _sigmoid_slope(w, dw)  # × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0
         inner = _GELU_C2[0] * (1.0 + 3.0 * _GELU_K[0] * (x * x))
         return _sigmoid(w, dw) + (0.0 if slope == 0 else x * slope * inner)
-    cdf, density = _gelu_cdf(x)
+    cdf, density = _gelu_cdf(x, False)  # f′ cancels near x = −0.752: the full series
     return cdf + _times_slope(x, density)
 
 
 @jitable
 def gelu_forward(x, p):
     T = type(x)
-    return T(_gelu_forward64(np.float64(x), p[0] != 0))
+    return T(_gelu_forward64(np.float64(x), p[0] != 0, _narrow(T)))
 
 
 @jitable
