@@ -29,17 +29,26 @@ def fma(a, b, c):
     return type(a)(float(exact))
 
 
-@intrinsic
-def _llvm_fma(typingctx, a, b, c):
-    if not (isinstance(a, types.Float) and a == b == c):
-        return None
+def float_intrinsic3(llvm_name: str):
+    """A numba intrinsic that calls LLVM's ``llvm_name`` (e.g. ``llvm.fma``) on three floats of
+    one type."""
 
-    def codegen(context, builder, signature, args):
-        t = args[0].type
-        function = builder.module.declare_intrinsic("llvm.fma", [t], ir.FunctionType(t, [t, t, t]))
-        return builder.call(function, args)
+    @intrinsic
+    def call(typingctx, a, b, c):
+        if not (isinstance(a, types.Float) and a == b == c):
+            return None
 
-    return a(a, b, c), codegen
+        def codegen(context, builder, signature, args):
+            t = args[0].type
+            function = builder.module.declare_intrinsic(llvm_name, [t], ir.FunctionType(t, [t, t, t]))
+            return builder.call(function, args)
+
+        return a(a, b, c), codegen
+
+    return call
+
+
+_llvm_fma = float_intrinsic3("llvm.fma")
 
 
 @overload(fma, jit_options={"forceinline": True})

@@ -40,6 +40,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload, register_jitable
 
+from fastact._kernels.exact import float_intrinsic3
+
 __all__ = ["exp", "expm1", "log", "log1p", "tanh", "erf", "sigmoid"]
 
 
@@ -95,24 +97,12 @@ def _divide(typingctx, num, den):
     return num(num, den), codegen
 
 
-@intrinsic
-def _muladd(typingctx, a, b, c):
-    """a*b + c as LLVM's ``fmuladd``: one fused multiply-add where the CPU has FMA, else a
-    multiply and an add (never a libm call, so loops still vectorize).
-
-    Numba does not contract a*b + c by itself (LLVM needs a fast-math flag for that), and
-    Horner's scheme written with ``*`` and ``+`` costs twice the instructions and latency of
-    the FMA form that gcc compiles the cython backend's polynomials to.
-    """
-    if not (isinstance(a, types.Float) and a == b == c):
-        return None
-
-    def codegen(context, builder, signature, args):
-        t = args[0].type
-        function = builder.module.declare_intrinsic("llvm.fmuladd", [t], ir.FunctionType(t, [t, t, t]))
-        return builder.call(function, args)
-
-    return a(a, b, c), codegen
+#: a*b + c as LLVM's ``fmuladd``: one fused multiply-add where the CPU has FMA, else a multiply
+#: and an add (never a libm call, so loops still vectorize). Numba does not contract a*b + c by
+#: itself (LLVM needs a fast-math flag for that), and Horner's scheme written with ``*`` and ``+``
+#: costs twice the instructions and latency of the FMA form that gcc compiles the cython
+#: backend's polynomials to.
+_muladd = float_intrinsic3("llvm.fmuladd")
 
 
 # --------------------------------------------------------------------------
