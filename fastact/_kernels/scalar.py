@@ -561,14 +561,19 @@ def _swish_slope(z, dz):
 
 @jitable
 def silu_forward(x, p):
+    """x·σ(x): swish's gate at an exact argument (no dz term), −0 where σ underflows."""
     T = type(x)
-    return T(_swish(np.float64(x), np.float64(x), 0.0))
+    xd = np.float64(x)
+    s = _sigma(xd)
+    return T(xd * s if s != 0 else -0.0)
 
 
 @jitable
 def silu_derivative(x, p):
+    """σ(x) + x·σ′(x), at an exact argument (no dz terms)."""
     T = type(x)
-    return T(_swish_slope(np.float64(x), 0.0))
+    xd = np.float64(x)
+    return T(_sigma(xd) + _times_slope(xd, _scaled_sigma_slope(1.0, xd)))
 
 
 @jitable
