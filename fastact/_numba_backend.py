@@ -58,18 +58,6 @@ _BUFFERED = {"forward_inplace": cpu_loops.map_inplace_buffered_loop,
 _loops: dict = {}
 _build_lock = threading.Lock()
 
-#: The element-wise kinds, whose last argument is the parameter tuple.
-_ELEMENTWISE_KINDS = frozenset(k + suffix for k in ("forward", "derivative", "vjp", "vjp_from_y")
-                               for suffix in ("", "_inplace"))
-
-
-def _formulas(kind: str, name: str | None, args: tuple) -> str | None:
-    """The formulas to build ``kind``'s loop from: sigmoid's slope-1 set (``scalar.sigmoid1_*``)
-    for the element-wise loops when the slope is 1, else ``name``'s."""
-    if name == "sigmoid" and kind in _ELEMENTWISE_KINDS and args[-1][0] == 1:
-        return "sigmoid1"
-    return name
-
 
 def _loop(kind: str, name: str | None, parallel: bool):
     """The compiled loop for ``kind`` ("forward", ..., "softmax") of activation ``name``."""
@@ -136,6 +124,16 @@ class _Pool:
 #: the 32 MiB L3 of the machines measured) write their output with streaming stores.
 STREAM_MIN_BYTES = 32 << 20
 _STREAMED = frozenset(("forward", "derivative", "vjp", "vjp_from_y"))
+#: The element-wise kinds, whose last argument is the parameter tuple.
+_ELEMENTWISE_KINDS = _STREAMED | {kind + "_inplace" for kind in _STREAMED}
+
+
+def _formulas(kind: str, name: str | None, args: tuple) -> str | None:
+    """The formulas to build ``kind``'s loop from: sigmoid's slope-1 set (``scalar.sigmoid1_*``)
+    for the element-wise loops when the slope is 1, else ``name``'s."""
+    if name == "sigmoid" and kind in _ELEMENTWISE_KINDS and args[-1][0] == 1:
+        return "sigmoid1"
+    return name
 
 
 def _run(kind: str, name: str | None, size: int, *args) -> None:

@@ -35,16 +35,19 @@ FA_INLINE T FA(two_sum)(T a, T b, T *err) {
 
 /* ---- sigmoid pieces: e = exp(-|z|), s = 1/(1+e); σ(z) = s (z >= 0) or e·s; σ'(z) = e·s² ---- */
 
+/* s = 1/(1 + e) and *e = exp(−|z|) (scalar.py's _sigmoid_parts): σ(z) = s (z >= 0) or e·s. */
+FA_INLINE T FA(sig_parts)(T z, T *e) {
+    *e = EXP(-FABS(z));
+    return (T)1 / ((T)1 + *e);
+}
 /* σ(z + dz) for a rounding error dz: σ(z) + dz·σ'(z). */
 FA_INLINE T FA(sig)(T z, T dz) {
-    T e = EXP(-FABS(z));
-    T s = (T)1 / ((T)1 + e);
+    T e, s = FA(sig_parts)(z, &e);
     return (z >= 0 ? s : e * s) + dz * (e * s * s);
 }
 /* σ(z) for an exact z: sig without the dz term (which a constant 0 does not remove: 0·inf). */
 FA_INLINE T FA(sigma)(T z) {
-    T e = EXP(-FABS(z));
-    T s = (T)1 / ((T)1 + e);
+    T e, s = FA(sig_parts)(z, &e);
     return z >= 0 ? s : e * s;
 }
 
@@ -448,31 +451,32 @@ FA_INLINE T FA(gelu_tanh_arg_narrow)(T x) {
     return ((T)FA_GELU_C2_HI * x) * ((T)1 + (T)FA_GELU_K_HI * (x * x));
 }
 
+/* The tanh form's σ(2u) and *slope = σ'(2u): compensated, or for a float result (narrow) in
+ * double's plain roundings. */
+FA_INLINE T FA(gelu_tanh_cdf)(T x, T *slope, int narrow) {
+    if (narrow)
+        return FA(plain_sigma)(FA(gelu_tanh_arg_narrow)(x), slope);
+    T dw, w = FA(gelu_tanh_arg)(x, &dw);
+    *slope = FA(sig_slope)(w, dw);
+    return FA(sig)(w, dw);
+}
+
 FA_INLINE T FA(gelu_wide_forward)(T x, int tanh_form, int narrow) {
-    T cdf, slope;
-    if (tanh_form && narrow) {
-        cdf = FA(plain_sigma)(FA(gelu_tanh_arg_narrow)(x), &slope);
-    } else if (tanh_form) {
-        T dw, w = FA(gelu_tanh_arg)(x, &dw);
-        cdf = FA(sig)(w, dw);
+    T cdf, unused;
+    if (tanh_form) {
+        cdf = FA(gelu_tanh_cdf)(x, &unused, narrow);
     } else {
-        T density;
-        cdf = FA(gelu_cdf)(x, &density, narrow);
+        cdf = FA(gelu_cdf)(x, &unused, narrow);
     }
     return cdf == 0 ? (T)-0.0 : x * cdf;   /* the limit −0 at x = −inf, where x·0 is NaN */
 }
 
 FA_INLINE T FA(gelu_wide_derivative)(T x, int tanh_form, int narrow) {
-    if (tanh_form && narrow) {
-        T slope, cdf = FA(plain_sigma)(FA(gelu_tanh_arg_narrow)(x), &slope);
+    if (tanh_form) {
+        T slope, cdf = FA(gelu_tanh_cdf)(x, &slope, narrow);
+        /* × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0 */
         T inner = (T)FA_GELU_C2_HI * ((T)1 + (T)3 * (T)FA_GELU_K_HI * (x * x));
         return cdf + (slope == 0 ? (T)0 : x * slope * inner);
-    }
-    if (tanh_form) {
-        T dw, w = FA(gelu_tanh_arg)(x, &dw);
-        T slope = FA(sig_slope)(w, dw);   /* × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0 */
-        T inner = (T)FA_GELU_C2_HI * ((T)1 + (T)3 * (T)FA_GELU_K_HI * (x * x));
-        return FA(sig)(w, dw) + (slope == 0 ? (T)0 : x * slope * inner);
     }
     /* not narrow: Φ + xφ cancels near x = −0.752, where 2e-11 relative error in Φ is 13 ULP */
     T density, cdf = FA(gelu_cdf)(x, &density, 0);
@@ -579,10 +583,13 @@ FA_INLINE T FA(mish_vjp)(T g, T x, const T *p, int np) {
 
 /* ---- softplus(x, beta, threshold): x if βx > threshold else log(1 + e^(βx))/β; p = (β, thr) ---- */
 
+/* log(1 + e^z) = max(z, 0) + log1p(e^(−|z|)). */
+FA_INLINE T FA(softplus_of)(T z) { return (z > 0 ? z : (T)0) + LOG1P(EXP(-FABS(z))); }
+
 FA_INLINE T FA(softplus_forward)(T x, const T *p, int np) {
     T beta = p[0], threshold = p[1];
     T dz, z = FA(two_product)(beta, x, &dz);
-    T sp = (((z > 0 ? z : (T)0) + LOG1P(EXP(-FABS(z)))) + dz * FA(sigma)(z)) / beta;
+    T sp = (FA(softplus_of)(z) + dz * FA(sigma)(z)) / beta;
     return z > threshold ? x : sp;
 }
 FA_INLINE T FA(softplus_derivative)(T x, const T *p, int np) {
@@ -617,7 +624,7 @@ FA_INLINE T FA(softplus_param_vjp)(T g, T x, const T *p, int np, int k) {
  * by β, half the divisions per element; the same values as softplus_* with p[0] = 1. */
 FA_INLINE T FA(softplus1_forward)(T x, const T *p, int np) {
     T threshold = p[1];
-    T sp = (x > 0 ? x : (T)0) + LOG1P(EXP(-FABS(x)));
+    T sp = FA(softplus_of)(x);
     return x > threshold ? x : sp;
 }
 FA_INLINE T FA(softplus1_derivative)(T x, const T *p, int np) {

@@ -81,13 +81,18 @@ FA_INLINE double fa_reduce_f64(double x, int64_t *k) {
     return (x - kd * FA_LN2_HI_F64) - kd * FA_LN2_LO_F64;
 }
 
-/* narrow (a constant): to float accuracy only (fa_expm1_tail_narrow_f64). */
+/* e^x = p·2^k: returns p = e^r, |r| <= ln2/2, and sets k; narrow (a constant): p to float
+ * accuracy only (fa_expm1_tail_narrow_f64). */
+FA_INLINE double fa_exp_reduced_f64(double x, int64_t *k, int narrow) {
+    double r = fa_reduce_f64(x, k);
+    return 1.0 + (r + (narrow ? fa_expm1_tail_narrow_f64(r) : fa_expm1_tail_f64(r)));
+}
+
 FA_INLINE double fa_exp_f64_(double x, int narrow) {
     x = x > 709.8 ? 709.8 : x;               /* exp(709.8) = inf */
     x = x < -745.2 ? -745.2 : x;             /* exp(-745.2) = 0 */
     int64_t k;
-    double r = fa_reduce_f64(x, &k);
-    double p = 1.0 + (r + (narrow ? fa_expm1_tail_narrow_f64(r) : fa_expm1_tail_f64(r)));
+    double p = fa_exp_reduced_f64(x, &k, narrow);
     int64_t k1 = k >> 1;
     return (p * fa_pow2_f64(k1)) * fa_pow2_f64(k - k1);
 }
@@ -102,8 +107,8 @@ FA_INLINE double fa_exp_narrow_f64(double x) { return fa_exp_f64_(x, 1); }
 FA_INLINE double fa_exp_scaled_f64(double x) {
     x = x < FA_EXP_SCALED_LO_F64 ? FA_EXP_SCALED_LO_F64 : x;
     int64_t k;
-    double r = fa_reduce_f64(x, &k);
-    return (1.0 + (r + fa_expm1_tail_f64(r))) * fa_pow2_f64(k + 128);
+    double p = fa_exp_reduced_f64(x, &k, 0);
+    return p * fa_pow2_f64(k + 128);
 }
 
 FA_INLINE double fa_expm1_f64(double x) {
@@ -196,12 +201,17 @@ FA_INLINE float fa_reduce_f32(float x, int32_t *k) {
     return (x - kf * FA_LN2_HI_F32) - kf * FA_LN2_LO_F32;
 }
 
+/* e^x = p·2^k: returns p = e^r and sets k (as fa_exp_reduced_f64). */
+FA_INLINE float fa_exp_reduced_f32(float x, int32_t *k) {
+    float r = fa_reduce_f32(x, k);
+    return 1.0f + (r + fa_expm1_tail_f32(r));
+}
+
 FA_INLINE float fa_exp_f32(float x) {
     x = x > 89.0f ? 89.0f : x;
     x = x < -104.0f ? -104.0f : x;
     int32_t k;
-    float r = fa_reduce_f32(x, &k);
-    float p = 1.0f + (r + fa_expm1_tail_f32(r));
+    float p = fa_exp_reduced_f32(x, &k);
     int32_t k1 = k >> 1;
     return (p * fa_pow2_f32(k1)) * fa_pow2_f32(k - k1);
 }
@@ -212,8 +222,8 @@ FA_INLINE float fa_exp_f32(float x) {
 FA_INLINE float fa_exp_scaled_f32(float x) {
     x = x < FA_EXP_SCALED_LO_F32 ? FA_EXP_SCALED_LO_F32 : x;
     int32_t k;
-    float r = fa_reduce_f32(x, &k);
-    return (1.0f + (r + fa_expm1_tail_f32(r))) * fa_pow2_f32(k + 48);
+    float p = fa_exp_reduced_f32(x, &k);
+    return p * fa_pow2_f32(k + 48);
 }
 
 FA_INLINE float fa_expm1_f32(float x) {
