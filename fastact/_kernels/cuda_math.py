@@ -6,7 +6,8 @@ vectorizer. A GPU thread computes one element on its own, and libdevice's functi
 is nine instructions (a two-constant argument reduction, ``ex2.approx``, a scaling), against
 about forty for vmath's compensated polynomial. Importing this module registers, for the CUDA
 target only, ``vmath.exp``, ``expm1``, ``log``, ``log1p`` and ``tanh`` as the libdevice
-functions of the argument's precision (integers in float64, as vmath does), so the formulas of
+functions of the argument's precision (integers in float64, as vmath does), and float32
+``vmath.exp_scaled`` as float64 ``exp`` times 2^48, so the formulas of
 :mod:`fastact._kernels.scalar` are the one source of the math on both targets.
 
 Accuracy (libdevice's documented maxima, CUDA Math API, full range): float32 ``expf`` 2 ULP,
@@ -34,6 +35,16 @@ def _register(public, libdevice) -> None:
         if isinstance(x, (types.Integer, types.Boolean)):
             return lambda x: libdevice(np.float64(x))
         return None
+
+
+@overload(vmath.exp_scaled, target="cuda", inline="always")
+def _exp_scaled(x):
+    """float32 e^x·2^48 (x ≤ 0) through libdevice's float64 ``exp``: one rounding to float32,
+    normal down to the clamp. (fastact's formulas call it on float32 only.)"""
+    if isinstance(x, types.Float) and x.bitwidth == 32:
+        scale, lo = vmath.EXP_SCALED[32]
+        return lambda x: np.float32(math.exp(np.float64(np.float32(lo) if x < lo else x)) * scale)
+    return None
 
 
 for _public, _libdevice in ((vmath.exp, math.exp), (vmath.expm1, math.expm1), (vmath.log, math.log),

@@ -29,7 +29,8 @@ from numba.extending import register_jitable
 
 from fastact._kernels.exact import fma, two_product, two_sum
 from fastact._kernels.special import erfcx, erfcx_narrow
-from fastact._kernels.vmath import exp, expm1, log1p, tanh
+from fastact._kernels import vmath
+from fastact._kernels.vmath import exp, exp_scaled, expm1, log1p, tanh
 
 #: Scalar functions are always inlined into the loops that call them: LLVM's own inliner
 #: declines the larger ones, and a call in the loop body stops vectorization.
@@ -554,26 +555,95 @@ def _swish_slope(z, dz):
     return _sigmoid(z, dz) + _times_slope(z, _sigmoid_slope(z, dz))
 
 
-# silu, swish and mish run in float64 for both dtypes: float32 results are then correctly rounded
-# in practice, also where σ(βx) is subnormal and near the zeros of the derivatives (which
-# cancel: their float64 results are accurate to a few eps absolute there).
+# swish and mish run in float64 for both dtypes: float32 results are then correctly rounded in
+# practice, also where σ(βx) is subnormal and near the zeros of the derivatives (which cancel:
+# their float64 results are accurate to a few eps absolute there). silu has float32 formulas.
+
+_EXP_SCALE32, _EXP_SCALED_LO32 = vmath.EXP_SCALED[32]
+#: silu′'s zero x0 = −1.27846454276107… (1 + x0 + e^x0 = 0) as float32 hi + lo.
+_SILU_X0 = (-1.2784646, 1.29792825e-08)
+#: c/k! for k = 8, 7, …, 2, c = e^x0 = −1 − x0: n(x0 + u) = (1 + c)u + u²·Σ_(k≥2) c·u^(k−2)/k!.
+_SILU_NEAR = (6.9063626676853619819e-6, 5.5250901341482895855e-5, 3.8675630939038027099e-4,
+              2.3205378563422816259e-3, 1.160268928171140813e-2, 4.6410757126845632518e-2,
+              1.3923227138053689755e-1)
+
+
+@jitable
+def _silu32(x):
+    """x·σ(x) in float32: n/(1 + e), e = e^(−|x|), n = x (x ≥ 0) or x·e, with e·2^48 (exp_scaled,
+    normal where e is subnormal) and the scale undone once after the division; −0 below −112
+    (x·e^x rounds to 0; x = −inf)."""
+    F = np.float32
+    scaled = exp_scaled(-abs(x))
+    undo = F(1.0 / _EXP_SCALE32)
+    q = (x if x >= 0 else x * scaled) / (F(1) + scaled * undo)
+    below = F(-0.0) if x < F(_EXP_SCALED_LO32) else q * undo
+    return q if x >= 0 else below
+
+
+@jitable
+def _silu_slope32(x):
+    """silu′(x) = σ(x)(1 + x(1 − σ(x))) = v/(1 + e)² in float32, e = e^(−|x|):
+    x ≥ 0: v = 1 + e(1 + x); x < 0: v = e·n, n = 1 + x + e^x, by two-sums (1 + x is exact for
+    x ≤ −0.5), except on |u| < 0.5 around n's zero x0 (u = x − x0 = uh − x0_lo, uh exact),
+    where n = (1 + c)u + u²·Σ c·u^(k−2)/k! with 1 + c = −x0: no cancellation anywhere.
+    v/(1 + e)² is corrected once by its residual; for x < 0, e comes as e·2^48 (exp_scaled) and
+    the scale is undone after the division, rounding subnormal results once. ≤ 1.8 ULP."""
+    F = np.float32
+    one = F(1)
+    x0_hi, x0_lo = F(_SILU_X0[0]), F(_SILU_X0[1])
+    lo = F(_EXP_SCALED_LO32)
+    undo = F(1.0 / _EXP_SCALE32)
+    a = abs(x)
+    a = -lo if a > -lo else a  # NaN passes
+    scaled = exp_scaled(-a)
+    e = scaled * undo
+    uh = x - x0_hi
+    u = uh - x0_lo
+    r = F(_SILU_NEAR[0])
+    for c in _SILU_NEAR[1:]:
+        r = fma(r, u, F(c))
+    near = fma(uh, -x0_hi, (uh * -x0_lo + x0_lo * x0_hi) + (u * u) * r)
+    one_x = one + x
+    one_x_lo = x - (one_x - one)
+    d, d_lo = two_sum(one_x, e)
+    band = abs(u) < F(0.5)
+    n = near if band else d
+    n_lo = F(0) if band else d_lo + one_x_lo
+    ne, ne_lo = two_product(n, scaled)
+    ne_lo += n_lo * scaled
+    v = fma(e, one + a, one) if x >= 0 else ne
+    v_lo = F(0) if x >= 0 else ne_lo
+    h = one + e
+    l = e - (h - one)
+    hh = h * h
+    hh_lo = fma(h, h, -hh) + F(2) * h * l
+    inv = one / hh
+    q = v * inv
+    result = q + (fma(-q, hh, v) + (v_lo - q * hh_lo)) * inv
+    below = F(-0.0) if x < lo else result * undo  # x·e^x rounds to −0
+    return result if x >= 0 else below
 
 
 @jitable
 def silu_forward(x, p):
-    """x·σ(x): swish's gate at an exact argument (no dz term), −0 where σ underflows."""
+    """x·σ(x): float32 by :func:`_silu32`; float64 as swish's gate at an exact argument (no dz
+    term), −0 where σ underflows."""
     T = type(x)
-    xd = np.float64(x)
-    s = _sigma(xd)
-    return T(xd * s if s != 0 else -0.0)
+    if _narrow(T):
+        return T(_silu32(np.float32(x)))
+    s = _sigma(x)
+    return x * s if s != 0 else T(-0.0)
 
 
 @jitable
 def silu_derivative(x, p):
-    """σ(x) + x·σ′(x), at an exact argument (no dz terms)."""
+    """σ(x) + x·σ′(x): float32 by :func:`_silu_slope32`; float64 at an exact argument (no dz
+    terms)."""
     T = type(x)
-    xd = np.float64(x)
-    return T(_sigma(xd) + _times_slope(xd, _scaled_sigma_slope(1.0, xd)))
+    if _narrow(T):
+        return T(_silu_slope32(np.float32(x)))
+    return _sigma(x) + _times_slope(x, _scaled_sigma_slope(T(1), x))
 
 
 @jitable

@@ -16,7 +16,7 @@ function that falls back to :mod:`math` when called outside Numba)::
         for i in range(x.size):
             out[i] = vmath.sigmoid(x[i])
 
-``exp, expm1, log, log1p, tanh, erf, sigmoid`` dispatch on the argument's
+``exp, exp_scaled, expm1, log, log1p, tanh, erf, sigmoid`` dispatch on the argument's
 type: a float32 argument is computed entirely in float32 (float32 result), a
 float64 or integer argument in float64.  Every function is within 2 ULP of
 the correctly rounded result over the whole finite range, subnormal inputs
@@ -42,7 +42,7 @@ from numba.extending import intrinsic, overload, register_jitable
 
 from fastact._kernels.exact import float_intrinsic3
 
-__all__ = ["exp", "expm1", "log", "log1p", "tanh", "erf", "sigmoid"]
+__all__ = ["exp", "exp_scaled", "expm1", "log", "log1p", "tanh", "erf", "sigmoid"]
 
 
 # --------------------------------------------------------------------------
@@ -134,6 +134,7 @@ _F32 = _format(
     LN2_HI=0.693145751953125,             # 0x3f317200, k*LN2_HI exact
     LN2_LO=1.4286068203094173e-06,
     EXP_LO=-110.0, EXP_HI=89.0,           # exp(EXP_LO) == 0, exp(EXP_HI) == inf
+    EXP_SCALED_LOG2=48, EXP_SCALED_LO=-112.0,   # e**x * 2**48 is normal down to -112
     EXPM1_LO=-30.0,                       # expm1(x) == -1 below this
     SQRT_HALF_BITS=0x3f3504f3,            # bits of sqrt(1/2)
     ONE_BITS=0x3f800000,
@@ -157,6 +158,7 @@ _F64 = _format(
     LN2_HI=6.93147180369123816490e-01,    # 0x3fe62e42fee00000
     LN2_LO=1.90821492927058770002e-10,
     EXP_LO=-750.0, EXP_HI=710.0,
+    EXP_SCALED_LOG2=128, EXP_SCALED_LO=-760.0,
     EXPM1_LO=-60.0,
     SQRT_HALF_BITS=0x3fe6a09e667f3bcd,
     ONE_BITS=0x3ff0000000000000,
@@ -270,6 +272,16 @@ def _make_kernels(c):
         return hi, lo
 
     @register_jitable(forceinline=True)
+    def exp_reduced(x):
+        """(k, m, m_lo): e**x = 2**k * (m + m_lo), m + m_lo = e**r for |r| <= ln2/2."""
+        k, r, r_err = reduce_ln2(x)
+        q, q_lo = expm1_reduced(r, r_err)
+        sum_hi = one + q
+        sum_lo = ((one - sum_hi) + q) + q_lo        # Fast2Sum remainder
+        mantissa = sum_hi + sum_lo                  # renormalize (Fast2Sum)
+        return k, mantissa, sum_lo - (mantissa - sum_hi)
+
+    @register_jitable(forceinline=True)
     def exp_parts(x):
         """e**x as an unevaluated sum hi + lo (|lo| <~ ulp(hi)/2).
 
@@ -278,12 +290,7 @@ def _make_kernels(c):
         """
         xc = c.EXP_LO if x < c.EXP_LO else x    # NaN passes both clamps
         xc = c.EXP_HI if xc > c.EXP_HI else xc
-        k, r, r_err = reduce_ln2(xc)
-        q, q_lo = expm1_reduced(r, r_err)
-        sum_hi = one + q
-        sum_lo = ((one - sum_hi) + q) + q_lo        # Fast2Sum remainder
-        mantissa = sum_hi + sum_lo                  # renormalize (Fast2Sum)
-        mantissa_lo = sum_lo - (mantissa - sum_hi)
+        k, mantissa, mantissa_lo = exp_reduced(xc)
         k_hi = it(k >> int_one)
         scale_lo, scale_hi = pow2(k - k_hi), pow2(k_hi)
         return (mantissa * scale_lo) * scale_hi, (mantissa_lo * scale_lo) * scale_hi
@@ -292,6 +299,14 @@ def _make_kernels(c):
     def exp_(x):
         """e**x."""
         return exp_parts(x)[0]
+
+    @register_jitable(forceinline=True)
+    def exp_scaled_(x):
+        """e**x * 2**S for x <= 0, S = EXP_SCALED_LOG2: normal (one rounding) down to the clamp
+        EXP_SCALED_LO, NaN passes."""
+        xc = c.EXP_SCALED_LO if x < c.EXP_SCALED_LO else x
+        k, mantissa, _ = exp_reduced(xc)
+        return mantissa * pow2(k + c.EXP_SCALED_LOG2)
 
     @register_jitable(forceinline=True)
     def expm1_(x):
@@ -407,7 +422,7 @@ def _make_kernels(c):
         large = one - exp_(-(ac * ac)) * _horner(t, c.ERFCX)
         return copysign(small if a < c.ERF_SPLIT else large, x)
 
-    return {"exp": exp_, "expm1": expm1_, "log": log_, "log1p": log1p_,
+    return {"exp": exp_, "exp_scaled": exp_scaled_, "expm1": expm1_, "log": log_, "log1p": log1p_,
             "tanh": tanh_, "sigmoid": sigmoid_, "erf": erf_}
 
 
@@ -424,6 +439,19 @@ def exp(x):
         return math.exp(x)
     except OverflowError:
         return math.inf
+
+
+#: exp_scaled's scale 2**S and the clamp below which x*e**x rounds to 0, per float width.
+EXP_SCALED = {32: (2.0**_F32.EXP_SCALED_LOG2, float(_F32.EXP_SCALED_LO)),
+              64: (2.0**_F64.EXP_SCALED_LOG2, float(_F64.EXP_SCALED_LO))}
+
+
+def exp_scaled(x):
+    """e**x * 2**S for x <= 0 (S = 48 for float32, 128 for float64), normal down to the clamp
+    ``EXP_SCALED[width][1]`` (-112, -760): for products x*e**x whose factor e**x is subnormal,
+    scaled back by one rounding at the end."""
+    scale, lo = EXP_SCALED[32 if isinstance(x, np.float32) else 64]
+    return math.exp(max(x, lo)) * scale if x == x else x
 
 
 def expm1(x):
@@ -477,5 +505,5 @@ def _register(public):
         return None
 
 
-for _public in (exp, expm1, log, log1p, tanh, erf, sigmoid):
+for _public in (exp, exp_scaled, expm1, log, log1p, tanh, erf, sigmoid):
     _register(_public)
