@@ -272,9 +272,10 @@ FA_INLINE T FA(elu_param_vjp)(T g, T x, const T *p, int np, int k) {
 
 /* =========================== the modern set (PyTorch's names and defaults) ===================
  * Constants are cast to T; a double-word constant (hi, lo) becomes (T)hi and the rest of it
- * rounded to T (scalar.py's _constant). silu, swish, mish and gelu compute in double for both
- * types: their helpers are compiled in the double pass only (FA_DOUBLE_PASS), which
- * activations.h runs first, and both instances call them (the _f64 names).
+ * rounded to T (scalar.py's _constant). swish, mish and gelu compute in double for both types:
+ * their helpers are compiled in the double pass only (FA_DOUBLE_PASS), which activations.h runs
+ * first, and both instances call them (the _f64 names). silu computes in T (float: its own
+ * derivative formula, compiled in the float pass only).
  */
 
 #ifndef FA_MODERN_CONSTANTS
@@ -501,8 +502,8 @@ FA_GELU_FORM(gelu_tanh, 1)
 #undef FA_GELU_FORM
 
 /* ---- silu: x·σ(x) and swish(x, beta): x·σ(βx); p = (β) ----
- * In double for both types: float results are then correctly rounded in practice, also where
- * σ(βx) is subnormal and near the zeros of the derivatives. */
+ * swish in double for both types: float results are then correctly rounded in practice, also
+ * where σ(βx) is subnormal and near the zeros of the derivatives; silu in T. */
 
 #ifdef FA_DOUBLE_PASS /* double-only helpers */
 /* x·σ(z + dz), with the limit −0 where σ underflows (x = −inf). */
