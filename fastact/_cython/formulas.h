@@ -526,52 +526,52 @@ FA_INLINE T FA(silu_forward)(T x, const T *p, int np) {
     T below = x < (T)EXP_SCALED_LO ? (T)-0.0 : q * (T)EXP_SCALE;
     return x >= 0 ? q : below;
 }
-#ifdef FA_DOUBLE_PASS
-/* σ(x) + x·σ′(x) at an exact argument (it crosses 0 near x = −1.278). */
-FA_INLINE T FA(silu_derivative)(T x, const T *p, int np) {
-    return FA(sigma)(x) + FA(times_slope)(x, FA(sigma_slope)(x));
-}
-#else
-/* silu′ in float (scalar.py's _silu_slope32): σ(x)(1 + x(1 − σ(x))) = v/(1 + e)², e = e^(−|x|),
+/* silu′(x) = σ(x)(1 + x(1 − σ(x))) = v/(1 + e)², e = e^(−|x|) (scalar.py's _silu_slope):
  *   x ≥ 0: v = 1 + e(1 + x);   x < 0: v = e·n, n = 1 + x + e^x,
  * n by two-sums (1 + x is exact for x ≤ −0.5) except on |u| < 0.5, u = x − x0 around the
  * zero x0 = −1.27846454276107 of n, where n = (1 + c)u + u²·Σ_(k≥2) c·u^(k−2)/k!, c = e^x0 =
- * −1 − x0, with u = uh − X0_LO, uh = x − X0_HI exact: no cancellation anywhere. v/(1 + e)² is
- * corrected once by its residual (1 + e = h + l, (1 + e)² = hh + hh_lo, v = v + v_lo), and e
- * comes scaled by 2^48 (EXP_SCALED) for x < 0, undone after the division, so that subnormal
- * results are rounded once. Measured: ≤ 1.8 ULP over every float (bench/accuracy.py). */
-#define FA_SILU_X0_HI -1.2784646f
-#define FA_SILU_X0_LO 1.29792825e-08f
-FA_INLINE float silu_slope_f32(float x) {
-    float a = FABS(x);
-    a = a > -EXP_SCALED_LO ? -EXP_SCALED_LO : a;   /* NaN passes */
-    float scaled = EXP_SCALED(-a), e = scaled * EXP_SCALE;
-    float uh = x - FA_SILU_X0_HI, u = uh - FA_SILU_X0_LO;
-    float r = 6.9063626676853619819e-6f;
-    r = r * u + 5.5250901341482895855e-5f;
-    r = r * u + 3.8675630939038027099e-4f;
-    r = r * u + 2.3205378563422816259e-3f;
-    r = r * u + 1.160268928171140813e-2f;
-    r = r * u + 4.6410757126845632518e-2f;
-    r = r * u + 1.3923227138053689755e-1f;   /* c/2 */
-    /* (1 + c)u with 1 + c = −x0 = −X0_HI − X0_LO */
-    float near = FMA(uh, -FA_SILU_X0_HI, (uh * -FA_SILU_X0_LO + FA_SILU_X0_LO * FA_SILU_X0_HI) + (u * u) * r);
-    float one_x = 1.0f + x, one_x_lo = x - (one_x - 1.0f);
-    float d_lo, d = FA(two_sum)(one_x, e, &d_lo);
-    int band = FABS(u) < 0.5f;
-    float n = band ? near : d, n_lo = band ? 0.0f : d_lo + one_x_lo;
-    float ne_lo, ne = FA(two_product)(n, scaled, &ne_lo);
+ * −1 − x0 (k ≤ 8 for float, 15 for double), with u = uh − x0_lo, uh = x − x0_hi exact: no
+ * cancellation anywhere. v/(1 + e)² is corrected once by its residual (1 + e = h + l,
+ * (1 + e)² = hh + hh_lo, v = v + v_lo), and for x < 0 e comes scaled by 2^S (EXP_SCALED),
+ * undone after the division, so that subnormal results are rounded once. */
+#ifndef FA_SILU_CONSTANTS
+#define FA_SILU_CONSTANTS
+#define FA_SILU_X0_HI -1.2784645427610737 /* x0 as hi + lo */
+#define FA_SILU_X0_LO -1.0946994183093437e-16
+/* c/k! for k = 15, 14, …, 2 */
+static const double fa_silu_near[14] = {
+    2.1294639520002719e-13, 3.1941959280004079e-12, 4.4718742992005711e-11, 5.8134365889607424e-10,
+    6.9761239067528909e-9, 7.67373629742818e-8, 7.67373629742818e-7, 6.906362667685362e-6,
+    5.5250901341482896e-5, 0.00038675630939038027, 0.0023205378563422816, 0.011602689281711408,
+    0.046410757126845633, 0.1392322713805369};
+#endif
+FA_INLINE T FA(silu_derivative)(T x, const T *p, int np) {
+    const T one = 1, x0_hi = (T)FA_SILU_X0_HI;
+    const T x0_lo = (T)(FA_SILU_X0_LO + (FA_SILU_X0_HI - (double)x0_hi));
+    T a = FABS(x);
+    a = a > -(T)EXP_SCALED_LO ? -(T)EXP_SCALED_LO : a;   /* NaN passes */
+    T scaled = EXP_SCALED(-a), e = scaled * (T)EXP_SCALE;
+    T uh = x - x0_hi, u = uh - x0_lo;
+    T r = 0;
+    _Pragma("GCC unroll 14")
+    for (int i = FA_NARROW ? 7 : 0; i < 14; i++)
+        r = r * u + (T)fa_silu_near[i];
+    /* (1 + c)u with 1 + c = −x0 */
+    T near = FMA(uh, -x0_hi, (uh * -x0_lo + x0_lo * x0_hi) + (u * u) * r);
+    T one_x = one + x, one_x_lo = x - (one_x - one);
+    T d_lo, d = FA(two_sum)(one_x, e, &d_lo);
+    int band = FABS(u) < (T)0.5;
+    T n = band ? near : d, n_lo = band ? (T)0 : d_lo + one_x_lo;
+    T ne_lo, ne = FA(two_product)(n, scaled, &ne_lo);
     ne_lo += n_lo * scaled;
-    float v = x >= 0 ? FMA(e, 1.0f + a, 1.0f) : ne, v_lo = x >= 0 ? 0.0f : ne_lo;
-    float h = 1.0f + e, l = e - (h - 1.0f);
-    float hh = h * h, hh_lo = FMA(h, h, -hh) + 2.0f * h * l;
-    float inv = 1.0f / hh, q = v * inv;
-    float result = q + (FMA(-q, hh, v) + (v_lo - q * hh_lo)) * inv;
-    float below = x < EXP_SCALED_LO ? -0.0f : result * EXP_SCALE;   /* x·e^x rounds to −0 */
+    T v = x >= 0 ? FMA(e, one + a, one) : ne, v_lo = x >= 0 ? (T)0 : ne_lo;
+    T h = one + e, l = e - (h - one);
+    T hh = h * h, hh_lo = FMA(h, h, -hh) + (T)2 * h * l;
+    T inv = one / hh, q = v * inv;
+    T result = q + (FMA(-q, hh, v) + (v_lo - q * hh_lo)) * inv;
+    T below = x < (T)EXP_SCALED_LO ? (T)-0.0 : result * (T)EXP_SCALE;   /* x·e^x rounds to −0 */
     return x >= 0 ? result : below;
 }
-FA_INLINE T FA(silu_derivative)(T x, const T *p, int np) { return silu_slope_f32(x); }
-#endif
 FA_INLINE T FA(silu_vjp)(T g, T x, const T *p, int np) {
     return g * FA(silu_derivative)(x, p, np);
 }

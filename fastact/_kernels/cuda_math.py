@@ -6,8 +6,8 @@ vectorizer. A GPU thread computes one element on its own, and libdevice's functi
 is nine instructions (a two-constant argument reduction, ``ex2.approx``, a scaling), against
 about forty for vmath's compensated polynomial. Importing this module registers, for the CUDA
 target only, ``vmath.exp``, ``expm1``, ``log``, ``log1p`` and ``tanh`` as the libdevice
-functions of the argument's precision (integers in float64, as vmath does), and float32
-``vmath.exp_scaled`` as float64 ``exp`` times 2^48, so the formulas of
+functions of the argument's precision (integers in float64, as vmath does), and
+``vmath.exp_scaled`` through float64 ``exp``, so the formulas of
 :mod:`fastact._kernels.scalar` are the one source of the math on both targets.
 
 Accuracy (libdevice's documented maxima, CUDA Math API, full range): float32 ``expf`` 2 ULP,
@@ -25,6 +25,7 @@ from numba.cuda import types
 from numba.cuda.extending import overload
 
 from fastact._kernels import vmath
+from fastact._kernels.exact import fma
 
 
 def _register(public, libdevice) -> None:
@@ -37,14 +38,29 @@ def _register(public, libdevice) -> None:
         return None
 
 
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # ln2_hi: 32 bits
+
+
 @overload(vmath.exp_scaled, target="cuda", inline="always")
 def _exp_scaled(x):
-    """float32 e^x·2^48 (x ≤ 0) through libdevice's float64 ``exp``: one rounding to float32,
-    normal down to the clamp. (fastact's formulas call it on float32 only.)"""
-    if isinstance(x, types.Float) and x.bitwidth == 32:
-        scale, lo = vmath.EXP_SCALED[32]
+    """e^x·2^S for x ≤ 0 from libdevice's float64 ``exp``. float32: rounded to float32 once.
+    float64: exp(x)·2^128 while e^x is normal (x ≥ −700); below, exp(x + S·ln2_hi) (an exact
+    sum there) times 1 + expm1(S·ln2_lo) by one fma: within 1.5 ULP."""
+    if not isinstance(x, types.Float):
+        return None
+    scale, lo = vmath.EXP_SCALED[x.bitwidth]
+    if x.bitwidth == 32:
         return lambda x: np.float32(math.exp(np.float64(np.float32(lo) if x < lo else x)) * scale)
-    return None
+    bits = math.log2(scale)
+    shift, correction = bits * _LN2_HI, math.expm1(bits * _LN2_LO)
+
+    def impl(x):
+        if x >= -700.0:
+            return math.exp(x) * scale
+        e = math.exp((lo if x < lo else x) + shift)
+        return fma(e, correction, e)
+
+    return impl
 
 
 for _public, _libdevice in ((vmath.exp, math.exp), (vmath.expm1, math.expm1), (vmath.log, math.log),

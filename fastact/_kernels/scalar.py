@@ -559,13 +559,17 @@ def _swish_slope(z, dz):
 # practice, also where σ(βx) is subnormal and near the zeros of the derivatives (which cancel:
 # their float64 results are accurate to a few eps absolute there). silu has float32 formulas.
 
-_EXP_SCALE32, _EXP_SCALED_LO32 = vmath.EXP_SCALED[32]
-#: silu′'s zero x0 = −1.27846454276107… (1 + x0 + e^x0 = 0) as float32 hi + lo.
-_SILU_X0 = (-1.2784646, 1.29792825e-08)
-#: c/k! for k = 8, 7, …, 2, c = e^x0 = −1 − x0: n(x0 + u) = (1 + c)u + u²·Σ_(k≥2) c·u^(k−2)/k!.
-_SILU_NEAR = (6.9063626676853619819e-6, 5.5250901341482895855e-5, 3.8675630939038027099e-4,
-              2.3205378563422816259e-3, 1.160268928171140813e-2, 4.6410757126845632518e-2,
-              1.3923227138053689755e-1)
+#: exp_scaled's (2^S, clamp) per width.
+_EXP_SCALED32, _EXP_SCALED64 = vmath.EXP_SCALED[32], vmath.EXP_SCALED[64]
+#: silu′'s zero x0 = −1.27846454276107… (1 + x0 + e^x0 = 0) as hi + lo.
+_SILU_X0 = (-1.2784645427610737, -1.0946994183093437e-16)
+#: c/k! for k = 15, 14, …, 2, c = e^x0 = −1 − x0: n(x0 + u) = (1 + c)u + u²·Σ_(k≥2) c·u^(k−2)/k!
+#: (float32 takes k ≤ 8, the last 7).
+_SILU_NEAR = (2.1294639520002719e-13, 3.1941959280004079e-12, 4.4718742992005711e-11,
+              5.8134365889607424e-10, 6.9761239067528909e-9, 7.67373629742818e-8,
+              7.67373629742818e-7, 6.906362667685362e-6, 5.5250901341482896e-5,
+              0.00038675630939038027, 0.0023205378563422816, 0.011602689281711408,
+              0.046410757126845633, 0.1392322713805369)
 
 
 @jitable
@@ -575,53 +579,60 @@ def _silu32(x):
     (x·e^x rounds to 0; x = −inf)."""
     F = np.float32
     scaled = exp_scaled(-abs(x))
-    undo = F(1.0 / _EXP_SCALE32)
+    undo = F(1.0 / _EXP_SCALED32[0])
     q = (x if x >= 0 else x * scaled) / (F(1) + scaled * undo)
-    below = F(-0.0) if x < F(_EXP_SCALED_LO32) else q * undo
+    below = F(-0.0) if x < F(_EXP_SCALED32[1]) else q * undo
     return q if x >= 0 else below
 
 
 @jitable
-def _silu_slope32(x):
-    """silu′(x) = σ(x)(1 + x(1 − σ(x))) = v/(1 + e)² in float32, e = e^(−|x|):
+def _silu_near(u):
+    """Σ_(k≥2) c·u^(k−2)/k! to the accuracy of type(u), for |u| < 0.5."""
+    T = type(u)
+    r = T(0)
+    for i in range(7 if _narrow(T) else 0, len(_SILU_NEAR)):
+        r = fma(r, u, T(_SILU_NEAR[i]))
+    return r
+
+
+@jitable
+def _silu_slope(x):
+    """silu′(x) = σ(x)(1 + x(1 − σ(x))) = v/(1 + e)², e = e^(−|x|), in the type of x:
     x ≥ 0: v = 1 + e(1 + x); x < 0: v = e·n, n = 1 + x + e^x, by two-sums (1 + x is exact for
     x ≤ −0.5), except on |u| < 0.5 around n's zero x0 (u = x − x0 = uh − x0_lo, uh exact),
     where n = (1 + c)u + u²·Σ c·u^(k−2)/k! with 1 + c = −x0: no cancellation anywhere.
-    v/(1 + e)² is corrected once by its residual; for x < 0, e comes as e·2^48 (exp_scaled) and
-    the scale is undone after the division, rounding subnormal results once. ≤ 1.8 ULP."""
-    F = np.float32
-    one = F(1)
-    x0_hi, x0_lo = F(_SILU_X0[0]), F(_SILU_X0[1])
-    lo = F(_EXP_SCALED_LO32)
-    undo = F(1.0 / _EXP_SCALE32)
+    v/(1 + e)² is corrected once by its residual; for x < 0, e comes as e·2^S (exp_scaled) and
+    the scale is undone after the division, rounding subnormal results once."""
+    T = type(x)
+    one = T(1)
+    x0_hi, x0_lo = _constant(_SILU_X0, T)
+    undo_scale, lo = _EXP_SCALED32 if _narrow(T) else _EXP_SCALED64
+    undo, lo = T(1.0 / undo_scale), T(lo)
     a = abs(x)
     a = -lo if a > -lo else a  # NaN passes
     scaled = exp_scaled(-a)
     e = scaled * undo
     uh = x - x0_hi
     u = uh - x0_lo
-    r = F(_SILU_NEAR[0])
-    for c in _SILU_NEAR[1:]:
-        r = fma(r, u, F(c))
-    near = fma(uh, -x0_hi, (uh * -x0_lo + x0_lo * x0_hi) + (u * u) * r)
+    near = fma(uh, -x0_hi, (uh * -x0_lo + x0_lo * x0_hi) + (u * u) * _silu_near(u))
     one_x = one + x
     one_x_lo = x - (one_x - one)
     d, d_lo = two_sum(one_x, e)
-    band = abs(u) < F(0.5)
+    band = abs(u) < T(0.5)
     n = near if band else d
-    n_lo = F(0) if band else d_lo + one_x_lo
+    n_lo = T(0) if band else d_lo + one_x_lo
     ne, ne_lo = two_product(n, scaled)
     ne_lo += n_lo * scaled
     v = fma(e, one + a, one) if x >= 0 else ne
-    v_lo = F(0) if x >= 0 else ne_lo
+    v_lo = T(0) if x >= 0 else ne_lo
     h = one + e
     l = e - (h - one)
     hh = h * h
-    hh_lo = fma(h, h, -hh) + F(2) * h * l
+    hh_lo = fma(h, h, -hh) + T(2) * h * l
     inv = one / hh
     q = v * inv
     result = q + (fma(-q, hh, v) + (v_lo - q * hh_lo)) * inv
-    below = F(-0.0) if x < lo else result * undo  # x·e^x rounds to −0
+    below = T(-0.0) if x < lo else result * undo  # x·e^x rounds to −0
     return result if x >= 0 else below
 
 
@@ -638,12 +649,8 @@ def silu_forward(x, p):
 
 @jitable
 def silu_derivative(x, p):
-    """σ(x) + x·σ′(x): float32 by :func:`_silu_slope32`; float64 at an exact argument (no dz
-    terms)."""
-    T = type(x)
-    if _narrow(T):
-        return T(_silu_slope32(np.float32(x)))
-    return _sigma(x) + _times_slope(x, _scaled_sigma_slope(T(1), x))
+    """σ(x) + x·σ′(x) (:func:`_silu_slope`)."""
+    return _silu_slope(x)
 
 
 @jitable

@@ -451,7 +451,13 @@ def exp_scaled(x):
     ``EXP_SCALED[width][1]`` (-112, -760): for products x*e**x whose factor e**x is subnormal,
     scaled back by one rounding at the end."""
     scale, lo = EXP_SCALED[32 if isinstance(x, np.float32) else 64]
-    return math.exp(max(x, lo)) * scale if x == x else x
+    x = lo if x < lo else float(x)  # NaN passes
+    if not x < -700.0:  # e**x normal in float64 (or NaN)
+        return math.exp(x) * scale
+    # exp(x + S*ln2) with S*ln2 as hi + lo: the sum with hi is exact down here
+    bits = math.log2(scale)
+    e = math.exp(x + bits * _F64.LN2_HI)
+    return e + e * math.expm1(bits * _F64.LN2_LO)
 
 
 def expm1(x):
