@@ -28,7 +28,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from fastact._kernels.exact import fma, two_product, two_sum
-from fastact._kernels.special import erfcx, erfcx_narrow
+from fastact._kernels.special import erfcx
 from fastact._kernels import vmath
 from fastact._kernels.vmath import exp, exp_scaled, expm1, log1p, tanh
 
@@ -459,8 +459,9 @@ def celu_param_vjp(g, x, p, k):
 
 
 # --- gelu(x, approximate): x·Φ(x) (p = (0,)) or x·σ(2u), u = √(2/π)(x + 0.044715x³) (p = (1,)) --
-# Both are computed in float64 for both dtypes (float32 results are then correctly rounded
-# in practice); Φ(x) for x ≤ 0 is ½·e^(−x²/2)·erfcx(−x/√2), without cancellation.
+# Computed in float64 (float32 results are then correctly rounded in practice), except the erf
+# form for float32: in float32 (_gelu32, _gelu_slope32). Φ(x) for x ≤ 0 is ½·e^(−x²/2)·
+# erfcx(−x/√2), without cancellation.
 
 _SQRT_HALF = 0.7071067811865476
 _INV_SQRT_2PI = 0.3989422804014327
@@ -476,14 +477,108 @@ def _narrow(T):
 
 
 @jitable
-def _gelu_cdf(x, narrow):
-    """(Φ(x), φ(x)) for float64 x: the normal distribution's CDF and density; ``narrow``: Φ to
-    float32 accuracy (erfcx_narrow)."""
+def _gelu_cdf(x):
+    """(Φ(x), φ(x)) for float64 x: the normal distribution's CDF and density."""
     x2, ex2 = two_product(x, x)
     e = exp(-0.5 * x2) * (1.0 - 0.5 * ex2)  # e^(−x²/2) with x² exact
-    z = abs(x) * _SQRT_HALF
-    tail = 0.5 * e * (erfcx_narrow(z) if narrow else erfcx(z))  # Φ(−|x|)
+    tail = 0.5 * e * erfcx(abs(x) * _SQRT_HALF)  # Φ(−|x|)
     return (tail if x <= 0 else 1.0 - tail), e * _INV_SQRT_2PI
+
+
+#: The erf form in float32 (fits and sweeps: docs/accuracy.md). a = min(|x|, 15);
+#: gelu for |x| < 1: Φ(x) = ½ + x·(c0 + x²·R(x²)) (R highest degree first).
+_GELU32_SMALL = (3.98942292e-01, (-8.17178716e-06, 1.15023962e-04, -1.18802383e-03,
+                                  9.97416396e-03, -6.64905384e-02))
+#: gelu for |x| ≥ 1: a·Φ(−a) = u·W(u − UC)·e^(−a²/2), u = a/(a + 3); W = c0 + τ·r(τ), W′ ≈ a line.
+_GELU32_UC = float.fromhex("0x1.d55556p-2")
+_GELU32_TAIL = (7.73152173e-01, (-1.46889519e-02, -1.21934287e-01, 9.64869708e-02, 2.03385785e-01,
+                                 -2.11775914e-01, -3.46467674e-01, 9.65431929e-01, -1.09725392e+00),
+                (1.6347181, -1.122059))
+#: gelu′(−a) = e^(−a²/2)·(x0 − a)·H(t − TH0), t = (a − CH)/(a + CH); H = c0 + τ·p(τ); x0 = gelu′'s
+#: zero, 0.751791524693564457…, as three float32s.
+_GELU32_CH, _GELU32_TH0 = 3.36328125, -0.1474609375
+_GELU32_SLOPE = (4.89687830e-01, (9.24883898e-06, 3.11417680e-05, -7.64523284e-05, -3.35233432e-04,
+                                  9.38639569e-04, 2.82098469e-03, -2.18794532e-02, 6.66284785e-02,
+                                  -1.31882831e-01))
+_GELU32_X0 = (float.fromhex("0x1.80ead2p-1"), float.fromhex("-0x1.a03fd4p-27"), 4.2913e-16)
+
+
+@jitable
+def _horner32(x, coefficients):
+    """The float32 polynomial ``coefficients`` (highest degree first) at x, by fma steps."""
+    F = np.float32
+    r = F(coefficients[0])
+    for i in range(1, len(coefficients)):
+        r = fma(r, x, F(coefficients[i]))
+    return r
+
+
+@jitable
+def _gelu32_gauss(a):
+    """(e^(−h/2)·2^48, h, l) for float32 a ≥ 0: a² = h + l exactly; the factor e^(−l/2) = 1 − l/2
+    is left to the caller."""
+    F = np.float32
+    h = a * a
+    return exp_scaled(F(-0.5) * h), h, fma(a, a, -h)
+
+
+@jitable
+def _gelu32(x):
+    """x·Φ(x) in float32, ≤ 2 ULP. |x| < 1: x/2 + x²(c0 + x²R) (for x < 0 as x·(½ + ...)), no
+    rounding of Φ ≈ ½. |x| ≥ 1: U = a·Φ(−a) = u·W(u − UC)·e^(−a²/2), gelu = −U or x − U, with
+    the roundings of a + 3 and of u = a/(a + 3) carried (ul, added as W′·ul), u − UC exact
+    (Sterbenz), W's last step and u·W·(1 − l/2) as hi + lo, and e^(−a²/2)·2^48 (exp_scaled)
+    scaled back once at the end (subnormal results round once)."""
+    F = np.float32
+    a = abs(x)
+    a = F(15) if a > F(15) else a  # beyond, a·Φ(−a) rounds to 0; NaN passes
+    scaled, h, l = _gelu32_gauss(a)
+    c0 = F(_GELU32_SMALL[0])
+    xh, big_r = x * h, _horner32(h, _GELU32_SMALL[1])
+    below = x * fma(xh, big_r, fma(x, c0, F(0.5)))
+    above = fma(x, fma(xh, big_r, x * c0), F(0.5) * x)
+    small = below if x < 0 else above
+    three = F(3)
+    d = a + three
+    de = (three - d) + a  # a + 3 − d, exact for a ≥ 1
+    u = a / d
+    ul = fma(-u, de, fma(-u, d, a)) * ((F(1) - u) * F(1 / 3))  # 1/d = (1 − u)/3
+    tau = u - F(_GELU32_UC)  # exact
+    c0, r, line = _GELU32_TAIL
+    s = tau * _horner32(tau, r)
+    ph = F(c0) + s  # |s| ≤ 0.38·c0: fast two-sum
+    pl = fma(fma(F(line[0]), tau, F(line[1])), ul, (F(c0) - ph) + s)  # + W′(τ)·ul
+    qh = u * ph
+    ql = fma(-qh, F(0.5) * l, fma(u, ph, -qh) + fma(u, pl, ul * ph))  # × (1 − l/2)
+    big = fma(scaled, qh, scaled * ql) * F(1.0 / _EXP_SCALED32[0])
+    tail = -big if x < 0 else x - big
+    return small if a < F(1) else tail
+
+
+@jitable
+def _gelu_slope32(x):
+    """gelu′(x) = Φ(x) + xφ(x) in float32, ≤ 2 ULP: D(−a) for x ≤ 0, 1 − D(−a) above, with
+    D(−a) = e^(−a²/2)·(x0 − a)·H; x0 − a is exact near x0 (a two-sum with x0's three parts),
+    so gelu′ stays accurate relative to itself at its zero; H's last step and (x0 − a)·H·
+    (1 − l/2) carried as hi + lo, e^(−a²/2)·2^48 scaled back once at the end."""
+    F = np.float32
+    a = abs(x)
+    a = F(15) if a > F(15) else a  # beyond, gelu′(−a) rounds to 0; NaN passes
+    scaled, h, l = _gelu32_gauss(a)
+    u = a / (a + F(_GELU32_CH))
+    tau = fma(u, F(2), F(-(1 + _GELU32_TH0)))  # t − TH0, in [−0.853, 0.782]
+    c0, poly = _GELU32_SLOPE
+    s = _horner32(tau, poly) * tau
+    ph = F(c0) + s  # |s| < 0.4·c0: fast two-sum
+    pl = (F(c0) - ph) + s
+    x0_hi, x0_mid, x0_lo = F(_GELU32_X0[0]), F(_GELU32_X0[1]), F(_GELU32_X0[2])
+    dd, dl = two_sum(x0_hi, -a)  # dl = 0 near x0
+    wh = dd + x0_mid  # fast two-sum: |dd| ≥ |x0_mid| or dd = 0
+    wl = ((dd - wh) + x0_mid) + (dl + x0_lo)
+    qh = wh * ph
+    ql = fma(-qh, F(0.5) * l, fma(wh, ph, -qh) + fma(wh, pl, wl * ph))  # × (1 − l/2)
+    below = fma(scaled, qh, scaled * ql) * F(1.0 / _EXP_SCALED32[0])
+    return below if x <= 0 else F(1) - below
 
 
 @jitable
@@ -502,12 +597,12 @@ def _gelu_tanh_arg(x):
 
 
 @jitable
-def _gelu_forward64(x, tanh_form, narrow):
+def _gelu_forward64(x, tanh_form):
     if tanh_form:
         w, dw = _gelu_tanh_arg(x)
         cdf = _sigmoid(w, dw)
     else:
-        cdf = _gelu_cdf(x, narrow)[0]
+        cdf = _gelu_cdf(x)[0]
     return -0.0 if cdf == 0 else x * cdf  # the limit −0 at x = −inf, where x·0 is NaN
 
 
@@ -518,19 +613,23 @@ def _gelu_derivative64(x, tanh_form):
         slope = _sigmoid_slope(w, dw)  # × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0
         inner = _GELU_C2[0] * (1.0 + 3.0 * _GELU_K[0] * (x * x))
         return _sigmoid(w, dw) + (0.0 if slope == 0 else x * slope * inner)
-    cdf, density = _gelu_cdf(x, False)  # f′ cancels near x = −0.752: the full series
+    cdf, density = _gelu_cdf(x)  # f′ cancels near x = −0.752: the full series
     return cdf + _times_slope(x, density)
 
 
 @jitable
 def gelu_forward(x, p):
     T = type(x)
-    return T(_gelu_forward64(np.float64(x), p[0] != 0, _narrow(T)))
+    if _narrow(T) and p[0] == 0:
+        return T(_gelu32(np.float32(x)))
+    return T(_gelu_forward64(np.float64(x), p[0] != 0))
 
 
 @jitable
 def gelu_derivative(x, p):
     T = type(x)
+    if _narrow(T) and p[0] == 0:
+        return T(_gelu_slope32(np.float32(x)))
     return T(_gelu_derivative64(np.float64(x), p[0] != 0))
 
 

@@ -8,11 +8,6 @@ t = (z − 4)/(z + 4) ∈ [−1, 1); its Chebyshev interpolant of degree 25 (coe
 ``tools/fit_erfcx.py``, 50-digit arithmetic, truncation error below 1e−17) is summed by
 Clenshaw's recurrence, then erfcx = h/(1 + 2z). One polynomial covers every z ≥ 0, so the
 loop body is the same for all elements; z = +inf selects 0.
-
-``erfcx_narrow(z)``: the same series cut at degree 15 (relative error 2.1e-11, enough for a
-float32 result) and rewritten in powers of t (coefficients ≤ 1.24, so float64's roundings stay
-near 1e-15), evaluated by Estrin's scheme: 4 levels of multiply-adds instead of Clenshaw's chain.
-The cython backend's ``erfcx_narrow`` (``_cython/formulas.h``) is the same polynomial.
 """
 
 import math
@@ -44,29 +39,3 @@ def erfcx(z):
         b1, b2 = _ERFCX_CHEBYSHEV[k] + t2 * b1 - b2, b1
     h = _ERFCX_CHEBYSHEV[0] + t * b1 - b2
     return h / (1.0 + 2.0 * z) if z != math.inf else 0.0
-
-
-#: h(t) cut at degree 15, in powers of t (numpy.polynomial.chebyshev.cheb2poly), lowest first.
-_ERFCX_NARROW = (
-    1.232995118611571, -0.13962111671902197, 0.015379653887989314, 0.06809704836806424,
-    -0.10103910340588868, 0.0937329183754982, -0.06633006827928195, 0.03716698319737112,
-    -0.016198894296806075, 0.005033784041064029, -0.0007553293942287317, -0.0002028034502669639,
-    0.00014780570519212552, -2.035933277081376e-05, -9.599294957064157e-06, 3.1290745114553037e-06,
-)
-
-
-@register_jitable(forceinline=True)
-def erfcx_narrow(z):
-    """erfcx(z) to float32 accuracy for float64 z ≥ 0; one division, R = 1/((z + 4)(1 + 2z)),
-    gives both t and 1/(1 + 2z)."""
-    c = _ERFCX_NARROW
-    r = 1.0 / ((z + 4.0) * (1.0 + 2.0 * z))
-    t = (z - 4.0) * (1.0 + 2.0 * z) * r
-    t2 = t * t
-    t4 = t2 * t2
-    b0 = (c[0] + t * c[1]) + t2 * (c[2] + t * c[3])
-    b1 = (c[4] + t * c[5]) + t2 * (c[6] + t * c[7])
-    b2 = (c[8] + t * c[9]) + t2 * (c[10] + t * c[11])
-    b3 = (c[12] + t * c[13]) + t2 * (c[14] + t * c[15])
-    h = (b0 + t4 * b1) + (t4 * t4) * (b2 + t4 * b3)
-    return h * ((z + 4.0) * r) if z != math.inf else 0.0
