@@ -672,19 +672,6 @@ _SILU_NEAR = (2.1294639520002719e-13, 3.1941959280004079e-12, 4.4718742992005711
 
 
 @jitable
-def _silu32(x):
-    """x·σ(x) in float32: n/(1 + e), e = e^(−|x|), n = x (x ≥ 0) or x·e, with e·2^48 (exp_scaled,
-    normal where e is subnormal) and the scale undone once after the division; −0 below −112
-    (x·e^x rounds to 0; x = −inf)."""
-    F = np.float32
-    scaled = exp_scaled(-abs(x))
-    undo = F(1.0 / _EXP_SCALED32[0])
-    q = (x if x >= 0 else x * scaled) / (F(1) + scaled * undo)
-    below = F(-0.0) if x < F(_EXP_SCALED32[1]) else q * undo
-    return q if x >= 0 else below
-
-
-@jitable
 def _silu_near(u):
     """Σ_(k≥2) c·u^(k−2)/k! to the accuracy of type(u), for |u| < 0.5."""
     T = type(u)
@@ -737,13 +724,16 @@ def _silu_slope(x):
 
 @jitable
 def silu_forward(x, p):
-    """x·σ(x): float32 by :func:`_silu32`; float64 as swish's gate at an exact argument (no dz
-    term), −0 where σ underflows."""
+    """x·σ(x) = n/(1 + e), e = e^(−|x|), n = x (x ≥ 0) or x·e, with e·2^S (exp_scaled, normal
+    where e is subnormal) and the scale undone once after the division; −0 below exp_scaled's
+    clamp (x·e^x rounds to 0; x = −inf)."""
     T = type(x)
-    if _narrow(T):
-        return T(_silu32(np.float32(x)))
-    s = _sigma(x)
-    return x * s if s != 0 else T(-0.0)
+    undo_scale, lo = _EXP_SCALED32 if _narrow(T) else _EXP_SCALED64
+    undo = T(1.0 / undo_scale)
+    scaled = exp_scaled(-abs(x))
+    q = (x if x >= 0 else x * scaled) / (T(1) + scaled * undo)
+    below = T(-0.0) if x < T(lo) else q * undo
+    return q if x >= 0 else below
 
 
 @jitable
