@@ -578,18 +578,14 @@ FA_GELU_FORM(gelu_tanh, 1)
 #undef FA_GELU_FORM
 
 /* ---- silu: x·σ(x) and swish(x, beta): x·σ(βx); p = (β) ----
- * swish in double for both types: float results are then correctly rounded in practice, also
- * where σ(βx) is subnormal and near the zeros of the derivatives; silu in T. */
+ * swish's forward in double for both types (float results are then correctly rounded in
+ * practice, also where σ(βx) is subnormal); silu and the derivatives in T. */
 
 #ifdef FA_DOUBLE_PASS /* double-only helpers */
 /* x·σ(z + dz), with the limit −0 where σ underflows (x = −inf). */
 FA_INLINE T FA(swish_gate)(T x, T z, T dz) {
     T s = FA(sig)(z, dz);
     return s != 0 ? x * s : (T)-0.0;
-}
-/* d/dz [z·σ(z)] = σ(z) + z·σ′(z), for z = βx. */
-FA_INLINE T FA(swish_slope)(T z, T dz) {
-    return FA(sig)(z, dz) + FA(times_slope)(z, FA(sig_slope)(z, dz));
 }
 #endif
 
@@ -609,7 +605,9 @@ FA_INLINE T FA(silu_forward)(T x, const T *p, int np) {
  * −1 − x0 (k ≤ 8 for float, 15 for double), with u = uh − x0_lo, uh = x − x0_hi exact: no
  * cancellation anywhere. v/(1 + e)² is corrected once by its residual (1 + e = h + l,
  * (1 + e)² = hh + hh_lo, v = v + v_lo), and for x < 0 e comes scaled by 2^S (EXP_SCALED),
- * undone after the division, so that subnormal results are rounded once. */
+ * undone after the division, so that subnormal results are rounded once.
+ * silu_slope(z, dz): silu′(z + dz) for a rounding error dz (swish′(x) = silu′(βx)), by the
+ * first-order term dz·silu″(z) = dz·e(2 + z(1 − 2σ(z)))/(1 + e)² in the numerator. */
 #ifndef FA_SILU_CONSTANTS
 #define FA_SILU_CONSTANTS
 #define FA_SILU_X0_HI -1.2784645427610737 /* x0 as hi + lo */
@@ -621,7 +619,7 @@ static const double fa_silu_near[14] = {
     5.5250901341482896e-5, 0.00038675630939038027, 0.0023205378563422816, 0.011602689281711408,
     0.046410757126845633, 0.1392322713805369};
 #endif
-FA_INLINE T FA(silu_derivative)(T x, const T *p, int np) {
+FA_INLINE T FA(silu_slope_)(T x, T dx, int exact) {
     const T one = 1, x0_hi = (T)FA_SILU_X0_HI;
     const T x0_lo = (T)(FA_SILU_X0_LO + (FA_SILU_X0_HI - (double)x0_hi));
     T a = FABS(x);
@@ -644,10 +642,16 @@ FA_INLINE T FA(silu_derivative)(T x, const T *p, int np) {
     T h = one + e, l = e - (h - one);
     T hh = h * h, hh_lo = FMA(h, h, -hh) + (T)2 * h * l;
     T inv = one / hh, q = v * inv;
+    if (!exact) {   /* a constant: + dx·silu″(x)·(1 + e)², in v's scale; 0 where dx is */
+        T c = (x >= 0 ? e - one : one - e) * (h * inv);
+        T term = dx * (x >= 0 ? e : scaled) * ((T)2 + x * c);
+        v_lo += dx != 0 ? term : (T)0;
+    }
     T result = q + (FMA(-q, hh, v) + (v_lo - q * hh_lo)) * inv;
     T below = x < (T)EXP_SCALED_LO ? (T)-0.0 : result * (T)EXP_SCALE;   /* x·e^x rounds to −0 */
     return x >= 0 ? result : below;
 }
+FA_INLINE T FA(silu_derivative)(T x, const T *p, int np) { return FA(silu_slope_)(x, (T)0, 1); }
 FA_INLINE T FA(silu_vjp)(T g, T x, const T *p, int np) {
     return g * FA(silu_derivative)(x, p, np);
 }
@@ -657,8 +661,8 @@ FA_INLINE T FA(swish_forward)(T x, const T *p, int np) {
     return (T)swish_gate_f64((double)x, z, dz);
 }
 FA_INLINE T FA(swish_derivative)(T x, const T *p, int np) {
-    double dz, z = two_product_f64((double)p[0], (double)x, &dz);
-    return (T)swish_slope_f64(z, dz);
+    T dz, z = FA(two_product)(p[0], x, &dz);
+    return FA(silu_slope_)(z, dz, 0);
 }
 FA_INLINE T FA(swish_vjp)(T g, T x, const T *p, int np) {
     return g * FA(swish_derivative)(x, p, np);

@@ -463,6 +463,8 @@ def celu_param_vjp(g, x, p, k):
 # form for float32: in float32 (_gelu32, _gelu_slope32). Φ(x) for x ≤ 0 is ½·e^(−x²/2)·
 # erfcx(−x/√2), without cancellation.
 
+#: exp_scaled's (2^S, clamp) per width.
+_EXP_SCALED32, _EXP_SCALED64 = vmath.EXP_SCALED[32], vmath.EXP_SCALED[64]
 _SQRT_HALF = 0.7071067811865476
 _INV_SQRT_2PI = 0.3989422804014327
 _GELU_C2 = (1.5957691216057308, -9.96930880911092e-17)  # 2·√(2/π) as hi + lo
@@ -648,18 +650,11 @@ def _swish(x, z, dz):
     return x * s if s != 0 else -type(x)(0)
 
 
-@jitable
-def _swish_slope(z, dz):
-    """d/dz [z·σ(z)] = σ(z) + z·σ′(z), for z = βx."""
-    return _sigmoid(z, dz) + _times_slope(z, _sigmoid_slope(z, dz))
+# swish's forward and mish run in float64 for both dtypes: float32 results are then correctly
+# rounded in practice, also where σ(βx) is subnormal and near the zeros of mish′ (which cancels:
+# its float64 results are accurate to a few eps absolute there). silu, silu′ and swish′ compute
+# in the type of x.
 
-
-# swish and mish run in float64 for both dtypes: float32 results are then correctly rounded in
-# practice, also where σ(βx) is subnormal and near the zeros of the derivatives (which cancel:
-# their float64 results are accurate to a few eps absolute there). silu has float32 formulas.
-
-#: exp_scaled's (2^S, clamp) per width.
-_EXP_SCALED32, _EXP_SCALED64 = vmath.EXP_SCALED[32], vmath.EXP_SCALED[64]
 #: silu′'s zero x0 = −1.27846454276107… (1 + x0 + e^x0 = 0) as hi + lo.
 _SILU_X0 = (-1.2784645427610737, -1.0946994183093437e-16)
 #: c/k! for k = 15, 14, …, 2, c = e^x0 = −1 − x0: n(x0 + u) = (1 + c)u + u²·Σ_(k≥2) c·u^(k−2)/k!
@@ -682,13 +677,17 @@ def _silu_near(u):
 
 
 @jitable
-def _silu_slope(x):
-    """silu′(x) = σ(x)(1 + x(1 − σ(x))) = v/(1 + e)², e = e^(−|x|), in the type of x:
+def _silu_slope(x, dx, exact):
+    """silu′(x + dx) for a rounding error dx (``exact``: dx is 0; swish′(x) = silu′(βx)).
+
+    silu′(x) = σ(x)(1 + x(1 − σ(x))) = v/(1 + e)², e = e^(−|x|), in the type of x:
     x ≥ 0: v = 1 + e(1 + x); x < 0: v = e·n, n = 1 + x + e^x, by two-sums (1 + x is exact for
     x ≤ −0.5), except on |u| < 0.5 around n's zero x0 (u = x − x0 = uh − x0_lo, uh exact),
     where n = (1 + c)u + u²·Σ c·u^(k−2)/k! with 1 + c = −x0: no cancellation anywhere.
     v/(1 + e)² is corrected once by its residual; for x < 0, e comes as e·2^S (exp_scaled) and
-    the scale is undone after the division, rounding subnormal results once."""
+    the scale is undone after the division, rounding subnormal results once. dx enters as the
+    first-order term dx·silu″(x) = dx·e(2 + x(1 − 2σ(x)))/(1 + e)², added to the numerator.
+    """
     T = type(x)
     one = T(1)
     x0_hi, x0_lo = _constant(_SILU_X0, T)
@@ -717,6 +716,10 @@ def _silu_slope(x):
     hh_lo = fma(h, h, -hh) + T(2) * h * l
     inv = one / hh
     q = v * inv
+    if not exact:  # + dx·silu″(x)·(1 + e)², in v's scale; 0 where dx is
+        c = (e - one if x >= 0 else one - e) * (h * inv)
+        term = dx * (e if x >= 0 else scaled) * (T(2) + x * c)
+        v_lo += term if dx != 0 else T(0)
     result = q + (fma(-q, hh, v) + (v_lo - q * hh_lo)) * inv
     below = T(-0.0) if x < lo else result * undo  # x·e^x rounds to −0
     return result if x >= 0 else below
@@ -739,7 +742,7 @@ def silu_forward(x, p):
 @jitable
 def silu_derivative(x, p):
     """σ(x) + x·σ′(x) (:func:`_silu_slope`)."""
-    return _silu_slope(x)
+    return _silu_slope(x, type(x)(0), True)
 
 
 @jitable
@@ -756,9 +759,9 @@ def swish_forward(x, p):
 
 @jitable
 def swish_derivative(x, p):
-    T = type(x)
-    z, dz = two_product(np.float64(p[0]), np.float64(x))
-    return T(_swish_slope(z, dz))
+    """silu′(βx) at βx = z + dz (:func:`_silu_slope`)."""
+    z, dz = two_product(p[0], x)
+    return _silu_slope(z, dz, False)
 
 
 @jitable
