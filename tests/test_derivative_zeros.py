@@ -35,7 +35,7 @@ CASES = [
      lambda x, p: _silu_slope(mpmath.mpf(p["beta"]) * x)),
     ("swish", {"beta": -0.6}, (np.float32, np.float64), SILU_ZERO / -0.6,
      lambda x, p: _silu_slope(mpmath.mpf(p["beta"]) * x)),
-    ("gelu", {}, (np.float32,), GELU_ZERO, lambda x, p: mpmath.ncdf(x) + x * mpmath.npdf(x)),
+    ("gelu", {}, (np.float32, np.float64), GELU_ZERO, lambda x, p: mpmath.ncdf(x) + x * mpmath.npdf(x)),
 ]
 
 

@@ -28,7 +28,6 @@ import numpy as np
 from numba.extending import register_jitable
 
 from fastact._kernels.exact import fma, two_product, two_sum
-from fastact._kernels.special import erfcx
 from fastact._kernels import vmath
 from fastact._kernels.vmath import exp, exp_scaled, expm1, log1p, tanh
 
@@ -459,14 +458,11 @@ def celu_param_vjp(g, x, p, k):
 
 
 # --- gelu(x, approximate): x·Φ(x) (p = (0,)) or x·σ(2u), u = √(2/π)(x + 0.044715x³) (p = (1,)) --
-# Computed in float64 (float32 results are then correctly rounded in practice), except the erf
-# form for float32: in float32 (_gelu32, _gelu_slope32). Φ(x) for x ≤ 0 is ½·e^(−x²/2)·
-# erfcx(−x/√2), without cancellation.
+# The erf form in the type of x (_gelu32, _gelu_slope32, _gelu64, _gelu_slope64); the tanh form
+# in float64 (float32 results are then correctly rounded in practice).
 
 #: exp_scaled's (2^S, clamp) per width.
 _EXP_SCALED32, _EXP_SCALED64 = vmath.EXP_SCALED[32], vmath.EXP_SCALED[64]
-_SQRT_HALF = 0.7071067811865476
-_INV_SQRT_2PI = 0.3989422804014327
 _GELU_C2 = (1.5957691216057308, -9.96930880911092e-17)  # 2·√(2/π) as hi + lo
 _GELU_K = (0.044715, 2.1960211427085595e-18)  # 0.044715 as hi + lo
 
@@ -476,15 +472,6 @@ def _narrow(T):
     """Whether T is float32 (a constant after compilation): a float32 result computed in float64
     needs its parts to float accuracy only."""
     return T(0.1) != 0.1
-
-
-@jitable
-def _gelu_cdf(x):
-    """(Φ(x), φ(x)) for float64 x: the normal distribution's CDF and density."""
-    x2, ex2 = two_product(x, x)
-    e = exp(-0.5 * x2) * (1.0 - 0.5 * ex2)  # e^(−x²/2) with x² exact
-    tail = 0.5 * e * erfcx(abs(x) * _SQRT_HALF)  # Φ(−|x|)
-    return (tail if x <= 0 else 1.0 - tail), e * _INV_SQRT_2PI
 
 
 #: The erf form in float32 (fits and sweeps: docs/accuracy.md). a = min(|x|, 15);
@@ -506,12 +493,13 @@ _GELU32_X0 = (float.fromhex("0x1.80ead2p-1"), float.fromhex("-0x1.a03fd4p-27"), 
 
 
 @jitable
-def _horner32(x, coefficients):
-    """The float32 polynomial ``coefficients`` (highest degree first) at x, by fma steps."""
-    F = np.float32
-    r = F(coefficients[0])
+def _horner_fma(x, coefficients):
+    """The polynomial ``coefficients`` (highest degree first, rounded to type(x)) at x, by fma
+    steps."""
+    T = type(x)
+    r = T(coefficients[0])
     for i in range(1, len(coefficients)):
-        r = fma(r, x, F(coefficients[i]))
+        r = fma(r, x, T(coefficients[i]))
     return r
 
 
@@ -536,7 +524,7 @@ def _gelu32(x):
     a = F(15) if a > F(15) else a  # beyond, a·Φ(−a) rounds to 0; NaN passes
     scaled, h, l = _gelu32_gauss(a)
     c0 = F(_GELU32_SMALL[0])
-    xh, big_r = x * h, _horner32(h, _GELU32_SMALL[1])
+    xh, big_r = x * h, _horner_fma(h, _GELU32_SMALL[1])
     below = x * fma(xh, big_r, fma(x, c0, F(0.5)))
     above = fma(x, fma(xh, big_r, x * c0), F(0.5) * x)
     small = below if x < 0 else above
@@ -547,7 +535,7 @@ def _gelu32(x):
     ul = fma(-u, de, fma(-u, d, a)) * ((F(1) - u) * F(1 / 3))  # 1/d = (1 − u)/3
     tau = u - F(_GELU32_UC)  # exact
     c0, r, line = _GELU32_TAIL
-    s = tau * _horner32(tau, r)
+    s = tau * _horner_fma(tau, r)
     ph = F(c0) + s  # |s| ≤ 0.38·c0: fast two-sum
     pl = fma(fma(F(line[0]), tau, F(line[1])), ul, (F(c0) - ph) + s)  # + W′(τ)·ul
     qh = u * ph
@@ -570,7 +558,7 @@ def _gelu_slope32(x):
     u = a / (a + F(_GELU32_CH))
     tau = fma(u, F(2), F(-(1 + _GELU32_TH0)))  # t − TH0, in [−0.853, 0.782]
     c0, poly = _GELU32_SLOPE
-    s = _horner32(tau, poly) * tau
+    s = _horner_fma(tau, poly) * tau
     ph = F(c0) + s  # |s| < 0.4·c0: fast two-sum
     pl = (F(c0) - ph) + s
     x0_hi, x0_mid, x0_lo = F(_GELU32_X0[0]), F(_GELU32_X0[1]), F(_GELU32_X0[2])
@@ -598,41 +586,127 @@ def _gelu_tanh_arg(x):
     return w, _finite_or_zero(ew)
 
 
+#: The erf form in float64 (as in float32, longer polynomials and more roundings carried):
+#: a = min(|x|, 38.75); gelu for |x| < 1: Φ(x) = ½ + x·(c0 + h·R(h)), c0 = 1/√(2π) as hi + lo.
+_GELU64_SMALL = ((0.3989422804014327, -2.49232720227773e-17),
+                 (4.027756191237098e-12, -1.1040218249357437e-10, 2.2698808160979785e-09,
+                  -4.12234516935678e-08, 6.659674970539896e-07, -9.444655563910057e-06,
+                  0.00011543468745086112, -0.001187328215457141, 0.00997355701003411,
+                  -0.0664903800669054))
+#: (C, U0, c0 as hi + lo, q, P′): a polynomial c0 + τ·q(τ) in τ = a/(a + C) − U0 with its slope
+#: P′ (a cubic) for the rounding errors of τ. gelu for |x| ≥ 1: a·Φ(−a) = e^(−a²/2)·G.
+_GELU64_TAIL = (4.0, 0.546875, (0.38365923443470873, -2.4909544912854464e-17),
+                (0.020121368059061555, 0.00993979731915766, -0.033090943775044894,
+                 -0.02377162983814235, 0.03559777012827819, 0.037590321348523734,
+                 -0.037838529240002645, -0.05257801527629165, 0.050397801493907844,
+                 0.0697664991371186, -0.09197681064675889, -0.07526502248996379,
+                 0.20420600001205821, -0.03703513069199912, -0.37790297160878317,
+                 0.7423439038631234, -0.8227645650665109, 0.6311129991102917,
+                 -0.3411295028368806, 0.11089003064324494),
+                (-3.488748713079777, 2.28474656943659, -0.6796252584613216, 0.10604094737695269))
+#: gelu′(−a) = e^(−a²/2)·(x0 − a)·H.
+_GELU64_SLOPE = (4.5, 0.453125, (0.4659172772478842, 1.4013313079375145e-17),
+                 (-0.0002927437236721224, -5.462922087731987e-05, 0.000751762505236974,
+                  0.0002996141932280199, -0.0012539042240192148, -0.000824851648880691,
+                  0.002013390392210008, 0.0017298479848555902, -0.0037682932636636385,
+                  -0.0030215632987793772, 0.008810455921099641, 0.0027651930249176023,
+                  -0.02372787436847622, 0.01685665460372874, 0.04787402876572458,
+                  -0.1567864093529671, 0.2585955168469184, -0.3049983382710242,
+                  0.28353864954570474, -0.21707901534815155),
+                 (1.1063644126573555, -1.0465778792114904, 0.5634201584280482, -0.21445608530286173))
+_GELU64_X0 = (float.fromhex("0x1.80ead197f00b4p-1"), float.fromhex("-0x1.13e74c58cada8p-56"),
+              float.fromhex("-0x1.65d4b5b9cdd03p-111"))
+
+
 @jitable
-def _gelu_forward64(x, tanh_form):
-    if tanh_form:
-        w, dw = _gelu_tanh_arg(x)
-        cdf = _sigmoid(w, dw)
-    else:
-        cdf = _gelu_cdf(x)[0]
+def _gelu64_poly(a, form):
+    """(ph, pl): c0 + τ·q(τ) at τ = a/(a + C) − U0 as a double-word, for float64 a ≥ 0 and
+    ``form`` = (C, U0, c0, q, P′): τ·q exact (fma), c0_hi + τq by fast two-sum, and the rounding
+    errors of u = a/(a + C) and of τ (ul; 1/(a + C) = (1 − u)/C, C having few bits) added as
+    P′(τ)·ul."""
+    C, U0, c0, q, slope = form
+    d = a + C
+    de = (C - d) + a  # exact
+    u = a / d
+    tau = u - U0
+    ul = fma(fma(-u, de, fma(-u, d, a)), (1.0 - u) * (1.0 / C), u - (tau + U0))
+    r = _horner_fma(tau, q)
+    s = tau * r
+    ph = c0[0] + s  # |s| < c0: fast two-sum
+    return ph, ((c0[0] - ph) + s) + (fma(tau, r, -s) + fma(_horner_fma(tau, slope), ul, c0[1]))
+
+
+@jitable
+def _gelu64(x):
+    """x·Φ(x) in float64, ≤ 2 ULP, subnormal results rounded once: |x| < 1 by ½ + x·c0 as an
+    exact sum plus x·h·R(h); above, U = a·Φ(−a) = e^(−a²/2)·G(τ) with e^(−a²/2) = exp_scaled(−h/2)
+    ·(1 − l/2)·2^−128 (a² = h + l exact) and G's rounding errors carried; gelu = −U or x − U."""
+    a = abs(x)
+    a = 38.75 if a > 38.75 else a  # beyond, a·Φ(−a) rounds to 0; NaN passes
+    h = a * a
+    l = fma(a, a, -h)
+    c0, small_r = _GELU64_SMALL
+    m = x * c0[0]
+    sh = 0.5 + m  # |m| < ½: fast two-sum
+    sl = ((0.5 - sh) + m) + (fma(x, c0[0], -m) + x * fma(h, _horner_fma(h, small_r), c0[1]))
+    small = fma(x, sh, x * sl)
+    scaled = exp_scaled(-0.5 * h)  # e^(−h/2)·2^128
+    ph, pl = _gelu64_poly(a, _GELU64_TAIL)
+    pl = fma(-ph, 0.5 * l, pl)  # × (1 − l/2)
+    big = fma(scaled, ph, scaled * pl) * (1.0 / _EXP_SCALED64[0])
+    tail = -big if x < 0 else x - big
+    return small if a < 1.0 else tail
+
+
+@jitable
+def _gelu_slope64(x):
+    """gelu′(x) in float64, ≤ 2 ULP: D(−a) for x ≤ 0, 1 − D(−a) above, D(−a) = e^(−a²/2)·
+    (x0 − a)·H(τ) with x0 − a exact near gelu′'s zero (x0 as three doubles)."""
+    a = abs(x)
+    a = 38.75 if a > 38.75 else a  # beyond, gelu′(−a) rounds to 0; NaN passes
+    h = a * a
+    l = fma(a, a, -h)
+    scaled = exp_scaled(-0.5 * h)  # e^(−h/2)·2^128
+    ph, pl = _gelu64_poly(a, _GELU64_SLOPE)
+    dd, dl = two_sum(_GELU64_X0[0], -a)  # exact near x0
+    wh = dd + _GELU64_X0[1]  # fast two-sum
+    wl = ((dd - wh) + _GELU64_X0[1]) + (dl + _GELU64_X0[2])
+    qh = wh * ph
+    ql = fma(-qh, 0.5 * l, fma(wh, ph, -qh) + fma(wh, pl, wl * ph))  # × (1 − l/2)
+    below = fma(scaled, qh, scaled * ql) * (1.0 / _EXP_SCALED64[0])
+    return below if x <= 0 else 1.0 - below
+
+
+@jitable
+def _gelu_tanh_forward64(x):
+    w, dw = _gelu_tanh_arg(x)
+    cdf = _sigmoid(w, dw)
     return -0.0 if cdf == 0 else x * cdf  # the limit −0 at x = −inf, where x·0 is NaN
 
 
 @jitable
-def _gelu_derivative64(x, tanh_form):
-    if tanh_form:
-        w, dw = _gelu_tanh_arg(x)
-        slope = _sigmoid_slope(w, dw)  # × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0
-        inner = _GELU_C2[0] * (1.0 + 3.0 * _GELU_K[0] * (x * x))
-        return _sigmoid(w, dw) + (0.0 if slope == 0 else x * slope * inner)
-    cdf, density = _gelu_cdf(x)  # f′ cancels near x = −0.752: the full series
-    return cdf + _times_slope(x, density)
+def _gelu_tanh_derivative64(x):
+    w, dw = _gelu_tanh_arg(x)
+    slope = _sigmoid_slope(w, dw)  # × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0
+    inner = _GELU_C2[0] * (1.0 + 3.0 * _GELU_K[0] * (x * x))
+    return _sigmoid(w, dw) + (0.0 if slope == 0 else x * slope * inner)
 
 
 @jitable
 def gelu_forward(x, p):
+    """The erf form (p[0] = 0) in the type of x; the tanh form in float64."""
     T = type(x)
-    if _narrow(T) and p[0] == 0:
-        return T(_gelu32(np.float32(x)))
-    return T(_gelu_forward64(np.float64(x), p[0] != 0))
+    if p[0] != 0:
+        return T(_gelu_tanh_forward64(np.float64(x)))
+    return T(_gelu32(np.float32(x))) if _narrow(T) else T(_gelu64(np.float64(x)))
 
 
 @jitable
 def gelu_derivative(x, p):
     T = type(x)
-    if _narrow(T) and p[0] == 0:
-        return T(_gelu_slope32(np.float32(x)))
-    return T(_gelu_derivative64(np.float64(x), p[0] != 0))
+    if p[0] != 0:
+        return T(_gelu_tanh_derivative64(np.float64(x)))
+    return T(_gelu_slope32(np.float32(x))) if _narrow(T) else T(_gelu_slope64(np.float64(x)))
 
 
 @jitable
