@@ -25,7 +25,7 @@ function at NaN is undefined, so it is NaN too, unlike PyTorch's pass-through at
 import math
 
 import numpy as np
-from numba.extending import register_jitable
+from numba.extending import overload, register_jitable
 
 from fastact._kernels.exact import fma, two_product, two_sum
 from fastact._kernels import vmath
@@ -492,15 +492,26 @@ _GELU32_SLOPE = (4.89687830e-01, (9.24883898e-06, 3.11417680e-05, -7.64523284e-0
 _GELU32_X0 = (float.fromhex("0x1.80ead2p-1"), float.fromhex("-0x1.a03fd4p-27"), 4.2913e-16)
 
 
-@jitable
 def _horner_fma(x, coefficients):
     """The polynomial ``coefficients`` (highest degree first, rounded to type(x)) at x, by fma
-    steps."""
+    steps (the Python definition: what numba's CUDA simulator runs)."""
     T = type(x)
     r = T(coefficients[0])
-    for i in range(1, len(coefficients)):
-        r = fma(r, x, T(coefficients[i]))
+    for c in coefficients[1:]:
+        r = fma(r, x, T(c))
     return r
+
+
+@overload(_horner_fma, jit_options={"forceinline": True})
+def _horner_fma_straight_line(x, coefficients):
+    """Straight-line code for the tuple's length: a loop over a long tuple can become a switch on
+    the index, which stops the loop over the array from vectorizing."""
+    lines = ["def horner(x, coefficients):", "    T = type(x)", "    r = T(coefficients[0])"]
+    lines += [f"    r = fma(r, x, T(coefficients[{i}]))" for i in range(1, coefficients.count)]
+    lines.append("    return r")
+    namespace = {"fma": fma}
+    exec("\n".join(lines), namespace)
+    return namespace["horner"]
 
 
 @jitable
@@ -738,16 +749,15 @@ _SILU_NEAR = (2.1294639520002719e-13, 3.1941959280004079e-12, 4.4718742992005711
               7.67373629742818e-7, 6.906362667685362e-6, 5.5250901341482896e-5,
               0.00038675630939038027, 0.0023205378563422816, 0.011602689281711408,
               0.046410757126845633, 0.1392322713805369)
+_SILU_NEAR32 = _SILU_NEAR[7:]
 
 
 @jitable
 def _silu_near(u):
     """Σ_(k≥2) c·u^(k−2)/k! to the accuracy of type(u), for |u| < 0.5."""
-    T = type(u)
-    r = T(0)
-    for i in range(7 if _narrow(T) else 0, len(_SILU_NEAR)):
-        r = fma(r, u, T(_SILU_NEAR[i]))
-    return r
+    if _narrow(type(u)):
+        return _horner_fma(u, _SILU_NEAR32)
+    return _horner_fma(u, _SILU_NEAR)
 
 
 @jitable
