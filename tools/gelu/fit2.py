@@ -12,19 +12,23 @@ def lawson(V, f, w, iters=80):
         e = np.abs(V@coef - f)*w
         lw = lw*e; lw /= lw.sum()
     return coef
+def fit_rounded(V, f, w):
+    """Coefficients of V's columns fitted in order (weighted Lawson), each rounded to float32
+    before the next is fitted to what is left."""
+    fixed = []
+    for j in range(V.shape[1]):
+        r = f - (V[:, :j] @ np.array(fixed) if j else 0)
+        fixed.append(float(np.float32(lawson(V[:, j:], r, w)[0])))
+    return np.array(fixed)
+
+
 def fitr(fn, c, deg, amax=15.0, n=300, var="u"):
     tmax = (amax-c)/(amax+c)
     k = np.arange(n); u = np.cos(np.pi*(k+0.5)/n)
     t = (-1+tmax)/2 + (tmax+1)/2*u
     t = np.concatenate([t, [-1.0, tmax]])
     f = np.array([float(fn(mp.mpf(c)*(1+mp.mpf(ti))/(1-mp.mpf(ti)), c)) for ti in t])
-    V = np.vander(t, deg+1, increasing=True); w = 1/np.abs(f)
-    fixed = []
-    for j in range(deg+1):
-        r = f - (V[:, :j] @ np.array(fixed) if j else 0)
-        coef = lawson(V[:, j:], r, w)
-        fixed.append(float(np.float32(coef[0])))
-    cf = np.array(fixed)
+    cf = fit_rounded(np.vander(t, deg+1, increasing=True), f, 1/np.abs(f))
     tt = np.linspace(-1, tmax, 4001)
     ff = np.array([float(fn(mp.mpf(c)*(1+mp.mpf(ti))/(1-mp.mpf(ti)), c)) for ti in tt])
     errf = np.max(np.abs(np.polyval(cf[::-1], tt)/ff - 1))

@@ -4,7 +4,7 @@
 # for the provenance of the constants (float: fit.py, fit2.py, fit4.py, fit5.py; double: fit64.py, fitsmall.py).
 import mpmath as mp, numpy as np, sys
 from fit import W, H, x0
-from fit2 import lawson
+from fit2 import fit_rounded
 def relerr(v):
     f = float(np.float32(float(v))); u = 2.0**(np.floor(np.log2(abs(f)))-23)
     return abs(f - float(v))/u
@@ -23,13 +23,7 @@ def fit_shift(fn, c, deg, amax=15.0, n=300):
     t = mid + (tmax+1)/2*uu; t = np.concatenate([t, [-1.0, tmax]])
     f = np.array([float(fn(A(ti), c)) for ti in t])
     tau = t - t0
-    V = np.vander(tau, deg+1, increasing=True); w = 1/np.abs(f)
-    fixed = []
-    for j in range(deg+1):
-        r = f - (V[:, :j] @ np.array(fixed) if j else 0)
-        coef = lawson(V[:, j:], r, w)
-        fixed.append(float(np.float32(coef[0])))
-    cf = np.array(fixed)
+    cf = fit_rounded(np.vander(tau, deg+1, increasing=True), f, 1/np.abs(f))
     tt = np.linspace(-1, tmax, 4001)
     ff = np.array([float(fn(A(ti), c)) for ti in tt])
     # float32 horner in tau
