@@ -515,12 +515,11 @@ def _horner_fma_straight_line(x, coefficients):
 
 
 @jitable
-def _gelu32_gauss(a):
-    """(e^(−h/2)·2^48, h, l) for float32 a ≥ 0: a² = h + l exactly; the factor e^(−l/2) = 1 − l/2
-    is left to the caller."""
-    F = np.float32
+def _gelu_gauss(a):
+    """(e^(−h/2)·2^S, h, l) for a ≥ 0 (exp_scaled's S): a² = h + l exactly; the factor
+    e^(−l/2) = 1 − l/2 is left to the caller."""
     h = a * a
-    return exp_scaled(F(-0.5) * h), h, fma(a, a, -h)
+    return exp_scaled(type(a)(-0.5) * h), h, fma(a, a, -h)
 
 
 @jitable
@@ -533,7 +532,7 @@ def _gelu32(x):
     F = np.float32
     a = abs(x)
     a = F(15) if a > F(15) else a  # beyond, a·Φ(−a) rounds to 0; NaN passes
-    scaled, h, l = _gelu32_gauss(a)
+    scaled, h, l = _gelu_gauss(a)
     c0 = F(_GELU32_SMALL[0])
     xh, big_r = x * h, _horner_fma(h, _GELU32_SMALL[1])
     below = x * fma(xh, big_r, fma(x, c0, F(0.5)))
@@ -565,7 +564,7 @@ def _gelu_slope32(x):
     F = np.float32
     a = abs(x)
     a = F(15) if a > F(15) else a  # beyond, gelu′(−a) rounds to 0; NaN passes
-    scaled, h, l = _gelu32_gauss(a)
+    scaled, h, l = _gelu_gauss(a)
     u = a / (a + F(_GELU32_CH))
     tau = fma(u, F(2), F(-(1 + _GELU32_TH0)))  # t − TH0, in [−0.853, 0.782]
     c0, poly = _GELU32_SLOPE
@@ -654,14 +653,12 @@ def _gelu64(x):
     ·(1 − l/2)·2^−128 (a² = h + l exact) and G's rounding errors carried; gelu = −U or x − U."""
     a = abs(x)
     a = 38.75 if a > 38.75 else a  # beyond, a·Φ(−a) rounds to 0; NaN passes
-    h = a * a
-    l = fma(a, a, -h)
+    scaled, h, l = _gelu_gauss(a)  # e^(−h/2)·2^128
     c0, small_r = _GELU64_SMALL
     m = x * c0[0]
     sh = 0.5 + m  # |m| < ½: fast two-sum
     sl = ((0.5 - sh) + m) + (fma(x, c0[0], -m) + x * fma(h, _horner_fma(h, small_r), c0[1]))
     small = fma(x, sh, x * sl)
-    scaled = exp_scaled(-0.5 * h)  # e^(−h/2)·2^128
     ph, pl = _gelu64_poly(a, _GELU64_TAIL)
     pl = fma(-ph, 0.5 * l, pl)  # × (1 − l/2)
     big = fma(scaled, ph, scaled * pl) * (1.0 / _EXP_SCALED64[0])
@@ -675,9 +672,7 @@ def _gelu_slope64(x):
     (x0 − a)·H(τ) with x0 − a exact near gelu′'s zero (x0 as three doubles)."""
     a = abs(x)
     a = 38.75 if a > 38.75 else a  # beyond, gelu′(−a) rounds to 0; NaN passes
-    h = a * a
-    l = fma(a, a, -h)
-    scaled = exp_scaled(-0.5 * h)  # e^(−h/2)·2^128
+    scaled, h, l = _gelu_gauss(a)  # e^(−h/2)·2^128
     ph, pl = _gelu64_poly(a, _GELU64_SLOPE)
     dd, dl = two_sum(_GELU64_X0[0], -a)  # exact near x0
     wh = dd + _GELU64_X0[1]  # fast two-sum
