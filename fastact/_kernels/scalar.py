@@ -699,10 +699,24 @@ def _gelu_tanh_derivative64(x):
 
 
 @jitable
+def _gelu_tanh_narrow(x):
+    """(σ(2u), σ′(2u)) by plain float64 roundings, for a float32 x (as float64) and result: the
+    compensation of the float64 path is not needed for float32 accuracy (formulas.h does the
+    same)."""
+    w = (_GELU_C2[0] * x) * (1.0 + _GELU_K[0] * (x * x))
+    e, s = _sigmoid_parts(w)
+    return (s if w >= 0 else e * s), e * s * s
+
+
+@jitable
 def gelu_forward(x, p):
     """The erf form (p[0] = 0) in the type of x; the tanh form in float64."""
     T = type(x)
     if p[0] != 0:
+        if _narrow(T):
+            xd = np.float64(x)
+            cdf = _gelu_tanh_narrow(xd)[0]
+            return T(-0.0 if cdf == 0 else xd * cdf)
         return T(_gelu_tanh_forward64(np.float64(x)))
     return T(_gelu32(np.float32(x))) if _narrow(T) else T(_gelu64(np.float64(x)))
 
@@ -711,6 +725,11 @@ def gelu_forward(x, p):
 def gelu_derivative(x, p):
     T = type(x)
     if p[0] != 0:
+        if _narrow(T):
+            xd = np.float64(x)
+            cdf, slope = _gelu_tanh_narrow(xd)
+            inner = _GELU_C2[0] * (1.0 + 3.0 * _GELU_K[0] * (xd * xd))
+            return T(cdf + (0.0 if slope == 0 else xd * slope * inner))
         return T(_gelu_tanh_derivative64(np.float64(x)))
     return T(_gelu_slope32(np.float32(x))) if _narrow(T) else T(_gelu_slope64(np.float64(x)))
 
