@@ -1,4 +1,4 @@
-"""Derivatives at and near their zeros, against mpmath: silu′, swish′ (= silu′(βx)) and gelu′.
+"""Derivatives at and near their zeros, against mpmath: silu′, swish′ (= silu′(βx)), gelu′, mish′.
 
 f′ = a − b cancels at a zero of f′, so a formula that is not built for it loses all relative
 accuracy there (the sweep of test_accuracy.py never comes close enough to notice). These sample
@@ -21,6 +21,12 @@ mpmath.mp.dps = 50
 #: silu′'s zero (1 + x + e^x = 0) and gelu′'s (Φ(x) + xφ(x) = 0).
 SILU_ZERO = -1.2784645427610738
 GELU_ZERO = -0.7517915246935645
+MISH_ZERO = -1.1924312145154952
+
+
+def _mish_slope(x):
+    t = mpmath.tanh(mpmath.log1p(mpmath.exp(x)))
+    return t + x * (1 - t * t) / (1 + mpmath.exp(-x))
 
 
 def _silu_slope(z):
@@ -36,6 +42,7 @@ CASES = [
     ("swish", {"beta": -0.6}, (np.float32, np.float64), SILU_ZERO / -0.6,
      lambda x, p: _silu_slope(mpmath.mpf(p["beta"]) * x)),
     ("gelu", {}, (np.float32, np.float64), GELU_ZERO, lambda x, p: mpmath.ncdf(x) + x * mpmath.npdf(x)),
+    ("mish", {}, (np.float32,), MISH_ZERO, lambda x, p: _mish_slope(x)),
 ]
 
 

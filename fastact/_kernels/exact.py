@@ -15,6 +15,7 @@ definition, exact by rational arithmetic, is what numba's CUDA simulator runs.
 from fractions import Fraction
 import math
 
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload, register_jitable
@@ -26,7 +27,12 @@ def fma(a, b, c):
     if not all(map(math.isfinite, values)):
         return type(a)(a * b + c)
     exact = Fraction(values[0]) * Fraction(values[1]) + Fraction(values[2])
-    return type(a)(float(exact))
+    try:
+        value = float(exact)
+    except OverflowError:
+        value = math.inf if exact > 0 else -math.inf
+    with np.errstate(over="ignore"):  # beyond type(a)'s largest float: inf, as the hardware rounds
+        return type(a)(value)
 
 
 def float_intrinsic3(llvm_name: str):

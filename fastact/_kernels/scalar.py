@@ -471,7 +471,7 @@ _GELU_K = (0.044715, 2.1960211427085595e-18)  # 0.044715 as hi + lo
 def _narrow(T):
     """Whether T is float32 (a constant after compilation): a float32 result computed in float64
     needs its parts to float accuracy only."""
-    return T(0.1) != 0.1
+    return T(0.1) != np.float64(0.1)  # a float64 on both sides: NumPy 2 would round a Python 0.1 to T
 
 
 #: The erf form in float32 (fits and sweeps: docs/accuracy.md). a = min(|x|, 15);
@@ -890,22 +890,68 @@ def _mish_parts(x):
     return num / den, one_minus_t2
 
 
+#: mish′'s zero x0 = −1.19243121451549521… as hi + lo, and Q (highest degree first, fit:
+#: tools/mish/fit.py) with N = u·Q(u − 0.3125) on [−1.75, 0), u = x − x0.
+_MISH_X0 = (float.fromhex("-0x1.31432c0d12d84p+0"), float.fromhex("-0x1.bf319154da210p-55"))
+_MISH_Q = (0.0003641481999237246, 0.0014356782890104713, 0.004469998615768545, 0.014797382377422855,
+           0.046298329668925976, 0.13428345295507532, 0.3638361737720121, 0.9054480215369018,
+           1.9570335712160367, 3.2598364944298797, 7.260069719840461)
+
+
+@jitable
+def _mish_exp32(x):
+    """e^x for float32 x ≤ 20 (clamped there) as an exact, normal float64: exp_scaled(x)·2^−48."""
+    F = np.float32
+    return np.float64(exp_scaled(F(20) if x > F(20) else x)) * (1.0 / _EXP_SCALED32[0])
+
+
+@jitable
+def _mish32(x):
+    """mish for float32 x: x·n/(n + 2), n = E(E + 2), E = e^x, in float64, rounded once; x above
+    20, −0 below exp_scaled's clamp. ≤ 1.71 ULP."""
+    F = np.float32
+    e = _mish_exp32(x)
+    n = e * (e + 2.0)
+    r = F(np.float64(x) * n / (n + 2.0))
+    r = F(-0.0) if x < F(_EXP_SCALED32[1]) else r
+    return x if x > F(20) else r
+
+
+@jitable
+def _mish_slope32(x):
+    """mish′ for float32 x: E·N/D², D = E(E + 2) + 2, N = 4(1 + x) + E·(6 + 4x + E(4 + E)) in
+    float64, and N = u·Q(u − 0.3125) (u = x − x0 exact near mish′'s zero x0) on [−1.75, 0), where
+    the terms of N cancel and an error in E would move the zero. ≤ 1.78 ULP."""
+    F = np.float32
+    e = _mish_exp32(x)
+    xd = np.float64(F(20) if x > F(20) else x)
+    d = e * (e + 2.0) + 2.0
+    outside = 4.0 * (1.0 + xd) + e * fma(e, 4.0 + e, 6.0 + 4.0 * xd)
+    u = (xd - _MISH_X0[0]) - _MISH_X0[1]
+    inside = u * _horner_fma(u - 0.3125, _MISH_Q)
+    n = (inside if xd >= -1.75 else outside) if xd < 0 else outside
+    r = F(e * n / (d * d))
+    return F(-0.0) if x < F(_EXP_SCALED32[1]) else r
+
+
 @jitable
 def mish_forward(x, p):
-    """x·t in float64 (see silu)."""
+    """x·t: float32 by :func:`_mish32`; float64 from :func:`_mish_parts`."""
     T = type(x)
-    xd = np.float64(x)
-    t = _mish_parts(xd)[0]
-    return T(xd * t if t != 0 else -0.0)
+    if _narrow(T):
+        return T(_mish32(np.float32(x)))
+    t = _mish_parts(x)[0]
+    return x * t if t != 0 else T(-0.0)
 
 
 @jitable
 def mish_derivative(x, p):
-    """t + x·σ(x)·(1 − t²), in float64 (see silu)."""
+    """t + x·σ(x)·(1 − t²): float32 by :func:`_mish_slope32`; float64 from :func:`_mish_parts`."""
     T = type(x)
-    xd = np.float64(x)
-    t, one_minus_t2 = _mish_parts(xd)
-    return T(t + _times_slope(xd, _sigmoid(xd, 0.0) * one_minus_t2))
+    if _narrow(T):
+        return T(_mish_slope32(np.float32(x)))
+    t, one_minus_t2 = _mish_parts(x)
+    return t + _times_slope(x, _sigmoid(x, T(0)) * one_minus_t2)
 
 
 @jitable
