@@ -2,6 +2,9 @@
 # _gelu_slope64; formulas.h): Lawson minimax in relative error, coefficients rounded to the type
 # one at a time and the rest refitted. Research scripts run by hand from this directory; kept
 # for the provenance of the constants (float: fit.py, fit2.py, fit4.py, fit5.py; double: fit64.py, fitsmall.py).
+import pathlib, sys
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from lawson import lawson_seq  # noqa: E402
 import mpmath as mp, numpy as np, sys
 mp.mp.dps = 40
 LD = np.longdouble
@@ -11,31 +14,6 @@ def erfcx(z): return mp.erfc(z)*mp.exp(z*z)
 def Hf(a): return (erfcx(a/mp.sqrt(2))/2 - a/mp.sqrt(2*mp.pi))/(x0 - a)
 def Gf(a): return a*erfcx(a/mp.sqrt(2))/2
 def ld(v): return LD(mp.nstr(v, 30))
-
-def lawson_seq(tau, f, w, deg, fixed0=(), iters=30):
-    """minimax-ish in weighted error of sum c_j tau^j vs f; coefficients fixed to doubles in order.
-    tau: double array; f: longdouble array; w: weights (double)."""
-    n = len(tau)
-    V = np.vander(tau.astype(LD), deg+1, increasing=True)
-    fixed = list(fixed0)
-    for j in range(len(fixed), deg+1):
-        r = f - (V[:, :j] @ np.array(fixed, dtype=LD) if j else 0)
-        A = V[:, j:]
-        Ad = A.astype(np.float64)
-        lw = np.ones(n)
-        c = np.zeros(deg+1-j, dtype=LD); best = None
-        for it in range(iters):
-            s = w*np.sqrt(lw)
-            for ref in range(2):
-                res = r - A @ c
-                M = Ad*s[:, None]; nrm = np.linalg.norm(M, axis=0)
-                dc = np.linalg.lstsq(M/nrm, (res*s).astype(np.float64), rcond=1e-30)[0]/nrm
-                c = c + dc.astype(LD)
-            e = np.abs((r - A @ c).astype(np.float64))*w
-            if best is None or e.max() < best[0]: best = (e.max(), c.copy())
-            lw = lw*e; lw /= lw.sum()
-        fixed.append(best[1][0] if j < NDD else float(best[1][0]))
-    return np.array(fixed, dtype=LD)
 
 def horner_ld(cf, tau):
     p = np.zeros_like(tau, dtype=LD)
@@ -50,7 +28,7 @@ def tail_fit(fn, alo, ahi, C, u0, deg, n=500, fixed0=()):
     A = [mp.mpf(C)*(mp.mpf(ti)+u0)/(1-(mp.mpf(ti)+u0)) for ti in tau]
     fv = [fn(a) for a in A]
     f = np.array([ld(v) for v in fv]); w = 1/np.abs(f.astype(np.float64))
-    cf = lawson_seq(tau, f, w, deg, fixed0)
+    cf = lawson_seq(tau, f, w, deg, ndd=NDD, fixed0=fixed0)
     # check
     uu = np.linspace(ulo, uhi, 3001); tt = uu - u0
     AA = [mp.mpf(C)*(mp.mpf(ti)+u0)/(1-(mp.mpf(ti)+u0)) for ti in tt]

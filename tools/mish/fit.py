@@ -4,6 +4,9 @@
 # mish'(x) = E*N/(E^2+2E+2)^2; on the band x in [XA, 0) N = u*Q(tau), u = x - x0 (exact),
 # tau = u - UC; Q fitted by Lawson minimax in relative error, coefficients rounded to the type one
 # at a time (lowest degree first) and the rest refitted. usage: python fit.py f32|f64 deg,deg..
+import pathlib, sys
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from lawson import lawson_seq  # noqa: E402
 import mpmath as mp, numpy as np, sys
 mp.mp.dps = 50
 LD = np.longdouble
@@ -14,26 +17,6 @@ XA = -1.75
 UC = 0.3125
 def Qf(u): return Nf(x0+u)/u
 def ld(v): return LD(mp.nstr(v, 30))
-def lawson_seq(tau, f, w, deg, rnd, ndd, iters=40):
-    n = len(tau)
-    V = np.vander(tau.astype(LD), deg+1, increasing=True)
-    fixed = []
-    for j in range(deg+1):
-        r = f - (V[:, :j] @ np.array(fixed, dtype=LD) if j else 0)
-        A = V[:, j:]; Ad = A.astype(np.float64)
-        lw = np.ones(n); c = np.zeros(deg+1-j, dtype=LD); best = None
-        for it in range(iters):
-            s = w*np.sqrt(lw)
-            for ref in range(2):
-                res = r - A @ c
-                M = Ad*s[:, None]; nrm = np.linalg.norm(M, axis=0)
-                dc = np.linalg.lstsq(M/nrm, (res*s).astype(np.float64), rcond=1e-30)[0]/nrm
-                c = c + dc.astype(LD)
-            e = np.abs((r - A @ c).astype(np.float64))*w
-            if best is None or e.max() < best[0]: best = (e.max(), c.copy())
-            lw = lw*e; lw /= lw.sum()
-        fixed.append(best[1][0] if j < ndd else LD(rnd(best[1][0])))
-    return np.array(fixed, dtype=LD)
 def horner(cf, t):
     p = np.zeros_like(t, dtype=LD)
     for v in cf[::-1]: p = p*t + v
@@ -51,7 +34,7 @@ if __name__ == "__main__":
     ff = np.array([ld(Qf(mp.mpf(t) + UC)) for t in tt])
     print("x0 =", mp.nstr(x0, 40))
     for deg in [int(v) for v in sys.argv[2].split(",")]:
-        cf = lawson_seq(tau, f, w, deg, rnd, 1)
+        cf = lawson_seq(tau, f, w, deg, rnd, 1, iters=40)
         err = np.max(np.abs((horner(cf, tt.astype(LD)) - ff)/ff).astype(np.float64))
         c0h = rnd(cf[0]); c0l = float(cf[0] - LD(c0h))
         print(typ, "deg", deg, "relerr %.3e" % err)
