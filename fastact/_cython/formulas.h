@@ -272,10 +272,11 @@ FA_INLINE T FA(elu_param_vjp)(T g, T x, const T *p, int np, int k) {
 
 /* =========================== the modern set (PyTorch's names and defaults) ===================
  * Constants are cast to T; a double-word constant (hi, lo) becomes (T)hi and the rest of it
- * rounded to T (scalar.py's _constant). swish, mish and gelu compute in double for both types:
- * their helpers are compiled in the double pass only (FA_DOUBLE_PASS), which activations.h runs
- * first, and both instances call them (the _f64 names). silu computes in T (float: its own
- * derivative formula, compiled in the float pass only).
+ * rounded to T (scalar.py's _constant). Formulas that compute in double for both types (swish's
+ * forward, gelu's tanh form, float64 mish) have their helpers compiled in the double pass only
+ * (FA_DOUBLE_PASS), which activations.h runs first, and both instances call them (the _f64
+ * names); formulas with a float version of their own (gelu's erf form, mish) define it in the
+ * float pass (#else of FA_DOUBLE_PASS).
  */
 
 #ifndef FA_MODERN_CONSTANTS
@@ -728,7 +729,7 @@ FA_INLINE T FA(swish_param_vjp)(T g, T x, const T *p, int np, int k) {
 
 /* ---- mish: x·tanh(softplus(x)); the double formula below, the float one after it ---- */
 
-#ifdef FA_DOUBLE_PASS /* double-only helpers */
+#ifdef FA_DOUBLE_PASS
 /* t = tanh(softplus(x)) = n/(n + 2), n = e^x(e^x + 2), and *one_minus_t2 = 1 − t², from
  * e = e^(−|x|) (for x ≥ 0, n and n + 2 are divided by e^(2x)): nothing overflows. */
 FA_INLINE T FA(mish_parts)(T x, T *one_minus_t2) {
@@ -740,9 +741,6 @@ FA_INLINE T FA(mish_parts)(T x, T *one_minus_t2) {
     *one_minus_t2 = (T)4 * ((positive ? ee : (T)1) * (((T)1 + e) * ((T)1 + e))) / (den * den);
     return num / den;
 }
-#endif
-
-#ifdef FA_DOUBLE_PASS
 FA_INLINE T FA(mish_forward)(T x, const T *p, int np) {
     double xd = (double)x, one_minus_t2, t = mish_parts_f64(xd, &one_minus_t2);
     return (T)(t != 0 ? xd * t : -0.0);

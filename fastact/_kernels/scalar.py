@@ -463,6 +463,14 @@ def celu_param_vjp(g, x, p, k):
 
 #: exp_scaled's (2^S, clamp) per width.
 _EXP_SCALED32, _EXP_SCALED64 = vmath.EXP_SCALED[32], vmath.EXP_SCALED[64]
+
+
+@jitable
+def _exp_scale(T):
+    """(2^−S, clamp) in T for exp_scaled of a T: the factor that undoes its scaling, and the x
+    below which x·e^x rounds to 0."""
+    scale, lo = _EXP_SCALED32 if _narrow(T) else _EXP_SCALED64
+    return T(1.0 / scale), T(lo)
 _GELU_C2 = (1.5957691216057308, -9.96930880911092e-17)  # 2·√(2/π) as hi + lo
 _GELU_K = (0.044715, 2.1960211427085595e-18)  # 0.044715 as hi + lo
 
@@ -502,16 +510,8 @@ def _horner_fma(x, coefficients):
     return r
 
 
-@overload(_horner_fma, jit_options={"forceinline": True})
-def _horner_fma_straight_line(x, coefficients):
-    """Straight-line code for the tuple's length: a loop over a long tuple can become a switch on
-    the index, which stops the loop over the array from vectorizing."""
-    lines = ["def horner(x, coefficients):", "    T = type(x)", "    r = T(coefficients[0])"]
-    lines += [f"    r = fma(r, x, T(coefficients[{i}]))" for i in range(1, coefficients.count)]
-    lines.append("    return r")
-    namespace = {"fma": fma}
-    exec("\n".join(lines), namespace)
-    return namespace["horner"]
+#: Compiled: the straight-line steps of vmath's Horner code, each an fma (llvm.fma, on both targets).
+overload(_horner_fma, jit_options={"forceinline": True})(vmath.straight_line_horner(fma))
 
 
 @jitable
@@ -550,7 +550,7 @@ def _gelu32(x):
     pl = fma(fma(F(line[0]), tau, F(line[1])), ul, (F(c0) - ph) + s)  # + W′(τ)·ul
     qh = u * ph
     ql = fma(-qh, F(0.5) * l, fma(u, ph, -qh) + fma(u, pl, ul * ph))  # × (1 − l/2)
-    big = fma(scaled, qh, scaled * ql) * F(1.0 / _EXP_SCALED32[0])
+    big = fma(scaled, qh, scaled * ql) * _exp_scale(F)[0]
     tail = -big if x < 0 else x - big
     return small if a < F(1) else tail
 
@@ -577,7 +577,7 @@ def _gelu_slope32(x):
     wl = ((dd - wh) + x0_mid) + (dl + x0_lo)
     qh = wh * ph
     ql = fma(-qh, F(0.5) * l, fma(wh, ph, -qh) + fma(wh, pl, wl * ph))  # × (1 − l/2)
-    below = fma(scaled, qh, scaled * ql) * F(1.0 / _EXP_SCALED32[0])
+    below = fma(scaled, qh, scaled * ql) * _exp_scale(F)[0]
     return below if x <= 0 else F(1) - below
 
 
@@ -661,7 +661,7 @@ def _gelu64(x):
     small = fma(x, sh, x * sl)
     ph, pl = _gelu64_poly(a, _GELU64_TAIL)
     pl = fma(-ph, 0.5 * l, pl)  # × (1 − l/2)
-    big = fma(scaled, ph, scaled * pl) * (1.0 / _EXP_SCALED64[0])
+    big = fma(scaled, ph, scaled * pl) * _exp_scale(np.float64)[0]
     tail = -big if x < 0 else x - big
     return small if a < 1.0 else tail
 
@@ -679,33 +679,33 @@ def _gelu_slope64(x):
     wl = ((dd - wh) + _GELU64_X0[1]) + (dl + _GELU64_X0[2])
     qh = wh * ph
     ql = fma(-qh, 0.5 * l, fma(wh, ph, -qh) + fma(wh, pl, wl * ph))  # × (1 − l/2)
-    below = fma(scaled, qh, scaled * ql) * (1.0 / _EXP_SCALED64[0])
+    below = fma(scaled, qh, scaled * ql) * _exp_scale(np.float64)[0]
     return below if x <= 0 else 1.0 - below
 
 
 @jitable
-def _gelu_tanh_forward64(x):
+def _gelu_tanh_cdf(x, narrow):
+    """(σ(2u), σ′(2u)) for float64 x: compensated (2u as a double-word), or, for a float32 x and
+    result (``narrow``), by plain float64 roundings (formulas.h's gelu_tanh_cdf)."""
+    if narrow:
+        w = (_GELU_C2[0] * x) * (1.0 + _GELU_K[0] * (x * x))
+        e, s = _sigmoid_parts(w)
+        return (s if w >= 0 else e * s), e * s * s
     w, dw = _gelu_tanh_arg(x)
-    cdf = _sigmoid(w, dw)
+    return _sigmoid(w, dw), _sigmoid_slope(w, dw)
+
+
+@jitable
+def _gelu_tanh_forward64(x, narrow):
+    cdf = _gelu_tanh_cdf(x, narrow)[0]
     return -0.0 if cdf == 0 else x * cdf  # the limit −0 at x = −inf, where x·0 is NaN
 
 
 @jitable
-def _gelu_tanh_derivative64(x):
-    w, dw = _gelu_tanh_arg(x)
-    slope = _sigmoid_slope(w, dw)  # × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0
+def _gelu_tanh_derivative64(x, narrow):
+    cdf, slope = _gelu_tanh_cdf(x, narrow)  # × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0
     inner = _GELU_C2[0] * (1.0 + 3.0 * _GELU_K[0] * (x * x))
-    return _sigmoid(w, dw) + (0.0 if slope == 0 else x * slope * inner)
-
-
-@jitable
-def _gelu_tanh_narrow(x):
-    """(σ(2u), σ′(2u)) by plain float64 roundings, for a float32 x (as float64) and result: the
-    compensation of the float64 path is not needed for float32 accuracy (formulas.h does the
-    same)."""
-    w = (_GELU_C2[0] * x) * (1.0 + _GELU_K[0] * (x * x))
-    e, s = _sigmoid_parts(w)
-    return (s if w >= 0 else e * s), e * s * s
+    return cdf + (0.0 if slope == 0 else x * slope * inner)
 
 
 @jitable
@@ -713,11 +713,7 @@ def gelu_forward(x, p):
     """The erf form (p[0] = 0) in the type of x; the tanh form in float64."""
     T = type(x)
     if p[0] != 0:
-        if _narrow(T):
-            xd = np.float64(x)
-            cdf = _gelu_tanh_narrow(xd)[0]
-            return T(-0.0 if cdf == 0 else xd * cdf)
-        return T(_gelu_tanh_forward64(np.float64(x)))
+        return T(_gelu_tanh_forward64(np.float64(x), _narrow(T)))
     return T(_gelu32(np.float32(x))) if _narrow(T) else T(_gelu64(np.float64(x)))
 
 
@@ -725,12 +721,7 @@ def gelu_forward(x, p):
 def gelu_derivative(x, p):
     T = type(x)
     if p[0] != 0:
-        if _narrow(T):
-            xd = np.float64(x)
-            cdf, slope = _gelu_tanh_narrow(xd)
-            inner = _GELU_C2[0] * (1.0 + 3.0 * _GELU_K[0] * (xd * xd))
-            return T(cdf + (0.0 if slope == 0 else xd * slope * inner))
-        return T(_gelu_tanh_derivative64(np.float64(x)))
+        return T(_gelu_tanh_derivative64(np.float64(x), _narrow(T)))
     return T(_gelu_slope32(np.float32(x))) if _narrow(T) else T(_gelu_slope64(np.float64(x)))
 
 
@@ -789,8 +780,7 @@ def _silu_slope(x, dx, exact):
     T = type(x)
     one = T(1)
     x0_hi, x0_lo = _constant(_SILU_X0, T)
-    undo_scale, lo = _EXP_SCALED32 if _narrow(T) else _EXP_SCALED64
-    undo, lo = T(1.0 / undo_scale), T(lo)
+    undo, lo = _exp_scale(T)
     a = abs(x)
     a = -lo if a > -lo else a  # NaN passes
     scaled = exp_scaled(-a)
@@ -829,11 +819,10 @@ def silu_forward(x, p):
     where e is subnormal) and the scale undone once after the division; −0 below exp_scaled's
     clamp (x·e^x rounds to 0; x = −inf)."""
     T = type(x)
-    undo_scale, lo = _EXP_SCALED32 if _narrow(T) else _EXP_SCALED64
-    undo = T(1.0 / undo_scale)
+    undo, lo = _exp_scale(T)
     scaled = exp_scaled(-abs(x))
     q = (x if x >= 0 else x * scaled) / (T(1) + scaled * undo)
-    below = T(-0.0) if x < T(lo) else q * undo
+    below = T(-0.0) if x < lo else q * undo
     return q if x >= 0 else below
 
 
@@ -902,7 +891,7 @@ _MISH_Q = (0.0003641481999237246, 0.0014356782890104713, 0.004469998615768545, 0
 def _mish_exp32(x):
     """e^x for float32 x ≤ 20 (clamped there) as an exact, normal float64: exp_scaled(x)·2^−48."""
     F = np.float32
-    return np.float64(exp_scaled(F(20) if x > F(20) else x)) * (1.0 / _EXP_SCALED32[0])
+    return np.float64(exp_scaled(F(20) if x > F(20) else x)) * np.float64(_exp_scale(F)[0])
 
 
 @jitable
@@ -913,7 +902,7 @@ def _mish32(x):
     e = _mish_exp32(x)
     n = e * (e + 2.0)
     r = F(np.float64(x) * n / (n + 2.0))
-    r = F(-0.0) if x < F(_EXP_SCALED32[1]) else r
+    r = F(-0.0) if x < _exp_scale(F)[1] else r
     return x if x > F(20) else r
 
 
@@ -931,7 +920,7 @@ def _mish_slope32(x):
     inside = u * _horner_fma(u - 0.3125, _MISH_Q)
     n = (inside if xd >= -1.75 else outside) if xd < 0 else outside
     r = F(e * n / (d * d))
-    return F(-0.0) if x < F(_EXP_SCALED32[1]) else r
+    return F(-0.0) if x < _exp_scale(F)[1] else r
 
 
 @jitable

@@ -200,20 +200,27 @@ def _horner(x, coeffs):
     return p
 
 
-@overload(_horner, jit_options={"forceinline": True})
-def _horner_straight_line(x, coeffs):
-    """Horner's scheme written out for the tuple's length.
+def straight_line_horner(step):
+    """An overload implementation of Horner's scheme written out for the tuple's length, each
+    step ``step(p, x, c)`` (a multiply-add), the coefficients rounded to type(x).
 
     A loop over a long tuple is not always unrolled by LLVM (it becomes a
     switch on the index, which blocks vectorization), so generate the
-    straight-line code instead, each step a fused multiply-add (``_muladd``).
+    straight-line code instead.
     """
-    lines = ["def horner(x, coeffs):", "    p = coeffs[0]"]
-    lines += [f"    p = _muladd(p, x, coeffs[{i}])" for i in range(1, coeffs.count)]
-    lines.append("    return p")
-    namespace = {"_muladd": _muladd}
-    exec("\n".join(lines), namespace)
-    return namespace["horner"]
+    def generate(x, coeffs):
+        lines = ["def horner(x, coeffs):", "    T = type(x)", "    p = T(coeffs[0])"]
+        lines += [f"    p = step(p, x, T(coeffs[{i}]))" for i in range(1, coeffs.count)]
+        lines.append("    return p")
+        namespace = {"step": step}
+        exec("\n".join(lines), namespace)
+        return namespace["horner"]
+
+    return generate
+
+
+#: Each step a fused multiply-add where the CPU has one (``_muladd``).
+overload(_horner, jit_options={"forceinline": True})(straight_line_horner(_muladd))
 
 
 def _make_kernels(c):
