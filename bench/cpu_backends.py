@@ -7,7 +7,7 @@ probe: n reads + n writes) over the op's time, scaled by the op's traffic (in pl
 backward into grad: 3n); both timed in the same run, as ratios, because DRAM bandwidth drifts.
 PyTorch: fastact time / torch time at n = 1e5 and 1e6 on the same threads (≤ 0.7 wanted), the
 seed's transcendental activations and the common modern ones (silu, gelu in both forms,
-softplus); sigmoid and tanh backward from the output y, as PyTorch's autograd computes them.
+softplus, mish); sigmoid and tanh backward from the output y, as PyTorch's autograd computes them.
 Sizes: per-call time of cython and numba (serial and parallel loops) from n = 1 to 1e7.
 Functions: the CPU time of one call on one thread (lower quartile of repeated calls: robust on
 a shared machine), cython and numba, at n = 1e5 and 1e6 float32, for the functions beyond the
@@ -122,6 +122,11 @@ def torch_ratio():
                                   lambda: aten.gelu_backward(tg, tx)),
                 "softplus_backward": (lambda b: fastact.softplus_backward(g, x, backend=b),
                                       lambda: aten.softplus_backward(tg, tx, 1.0, 20.0)),
+                "gelu_tanh_backward": (lambda b: fastact.gelu_backward(g, x, approximate="tanh", backend=b),
+                                       lambda: aten.gelu_backward(tg, tx, approximate="tanh")),
+                "mish": (lambda b: fastact.mish(x, backend=b), lambda: F.mish(tx)),
+                "mish_backward": (lambda b: fastact.mish_backward(g, x, backend=b),
+                                  lambda: aten.mish_backward(tg, tx)),
             }
             number = 20 if n == 100_000 else 3
             for name, (ours, theirs) in pairs.items():
