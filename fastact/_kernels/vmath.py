@@ -303,16 +303,28 @@ def _make_kernels(c):
         return (mantissa * scale_lo) * scale_hi, (mantissa_lo * scale_lo) * scale_hi
 
     @register_jitable(forceinline=True)
+    def exp_mantissa(x):
+        """(k, m): e**x = 2**k * m with m = 1 + expm1(r) rounded once, r's rounding error
+        dropped (cython's ``fa_exp_reduced_*``): the short form behind exp and exp_scaled."""
+        k, r, _ = reduce_ln2(x)
+        return k, one + (r + r * (r * _horner(r, c.EXPM1_TAIL)))
+
+    @register_jitable(forceinline=True)
     def exp_(x):
-        """e**x."""
-        return exp_parts(x)[0]
+        """e**x within 2 ULP (docs/accuracy.md): 2**k applied in two exact steps, so that
+        subnormal results round once and overflow gives inf."""
+        xc = c.EXP_LO if x < c.EXP_LO else x    # NaN passes both clamps
+        xc = c.EXP_HI if xc > c.EXP_HI else xc
+        k, mantissa = exp_mantissa(xc)
+        k_hi = it(k >> int_one)
+        return (mantissa * pow2(k - k_hi)) * pow2(k_hi)
 
     @register_jitable(forceinline=True)
     def exp_scaled_(x):
         """e**x * 2**S for x <= 0, S = EXP_SCALED_LOG2: normal (one rounding) down to the clamp
         EXP_SCALED_LO, NaN passes."""
         xc = c.EXP_SCALED_LO if x < c.EXP_SCALED_LO else x
-        k, mantissa, _ = exp_reduced(xc)
+        k, mantissa = exp_mantissa(xc)
         return mantissa * pow2(k + c.EXP_SCALED_LOG2)
 
     @register_jitable(forceinline=True)
