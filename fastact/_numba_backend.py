@@ -20,8 +20,9 @@ import numba
 from fastact import _cpu_driver, _threads
 from fastact._kernels import bias_loops, channel_loops, cpu_loops, scalar, softmax_rows
 
-#: kind of loop → (factory, the scalar formula it is built around: ``scalar.NAME_<suffix>``)
-_FACTORIES = {
+#: element-wise kind → (factory of its serial loop, the scalar formula it is built around:
+#: ``scalar.NAME_<suffix>``); :func:`cpu_loops.split_loop` makes the parallel loop around it.
+_ELEMENT_FACTORIES = {
     "forward": (cpu_loops.map_loop, "forward"),
     "derivative": (cpu_loops.map_loop, "derivative"),
     "vjp": (cpu_loops.vjp_loop, "vjp"),
@@ -34,6 +35,10 @@ _FACTORIES = {
     "derivative_stream": (cpu_loops.map_stream_loop, "derivative"),
     "vjp_stream": (cpu_loops.vjp_stream_loop, "vjp"),
     "vjp_from_y_stream": (cpu_loops.vjp_stream_loop, "vjp_from_y"),
+}
+
+#: kind of loop → (factory(formula, parallel), the scalar formula it is built around)
+_FACTORIES = {
     "param_vjp": (cpu_loops.param_sums_loop, "param_vjp"),
     "bias_forward": (bias_loops.bias_map_loop, "forward"),
     "bias_vjp": (bias_loops.bias_vjp_loop, "vjp"),
@@ -56,7 +61,7 @@ _BUFFERED = {"forward_inplace": cpu_loops.map_inplace_buffered_loop,
              "vjp_from_y_inplace": cpu_loops.vjp_inplace_buffered_loop}
 
 _loops: dict = {}
-_build_lock = threading.Lock()
+_build_lock = threading.RLock()  # a parallel element-wise loop builds its serial loop first
 
 
 def _loop(kind: str, name: str | None, parallel: bool):
@@ -67,19 +72,26 @@ def _loop(kind: str, name: str | None, parallel: bool):
         with _build_lock:
             loop = _loops.get(key)
             if loop is None:
-                if kind in _ROW_FACTORIES:
-                    factory, transform = _ROW_FACTORIES[kind]
-                    loop = factory(transform, parallel)
-                elif name is None:
-                    factory = getattr(cpu_loops, f"{kind}_loop", None) or getattr(channel_loops, f"{kind}_loop")
-                    loop = factory(parallel)
-                else:
-                    factory, formula = _FACTORIES[kind]
-                    if name in _INPUT_ON_A_BRANCH:
-                        factory = _BUFFERED.get(kind, factory)
-                    loop = factory(getattr(scalar, f"{name}_{formula}"), parallel)
-                _loops[key] = loop
+                _loops[key] = loop = _build(kind, name, parallel)
     return loop
+
+
+def _build(kind: str, name: str | None, parallel: bool):
+    if kind in _ELEMENT_FACTORIES:
+        if parallel:
+            return cpu_loops.split_loop(_loop(kind, name, False))
+        factory, formula = _ELEMENT_FACTORIES[kind]
+        if name in _INPUT_ON_A_BRANCH:
+            factory = _BUFFERED.get(kind, factory)
+        return factory(getattr(scalar, f"{name}_{formula}"))
+    if kind in _ROW_FACTORIES:
+        factory, transform = _ROW_FACTORIES[kind]
+        return factory(transform, parallel)
+    if name is None:
+        factory = getattr(cpu_loops, f"{kind}_loop", None) or getattr(channel_loops, f"{kind}_loop")
+        return factory(parallel)
+    factory, formula = _FACTORIES[kind]
+    return factory(getattr(scalar, f"{name}_{formula}"), parallel)
 
 
 class _Pool:
@@ -129,10 +141,11 @@ _ELEMENTWISE_KINDS = _STREAMED | {kind + "_inplace" for kind in _STREAMED}
 
 
 def _formulas(kind: str, name: str | None, args: tuple) -> str | None:
-    """The formulas to build ``kind``'s loop from: sigmoid's slope-1 set (``scalar.sigmoid1_*``)
-    for the element-wise loops when the slope is 1, else ``name``'s."""
-    if name == "sigmoid" and kind in _ELEMENTWISE_KINDS and args[-1][0] == 1:
-        return "sigmoid1"
+    """The formulas to build ``kind``'s loop from: sigmoid's and softplus's slope-1 sets
+    (``scalar.sigmoid1_*``, ``scalar.softplus1_*``) for the element-wise loops when the slope is
+    1, else ``name``'s."""
+    if name in ("sigmoid", "softplus") and kind in _ELEMENTWISE_KINDS and args[-1][0] == 1:
+        return name + "1"
     return name
 
 

@@ -103,3 +103,33 @@ def test_loops_compile_in_memory_where_numba_cannot_cache():
     namespace = {}
     exec("def loop(x):\n    return x + 1\n", namespace)  # no source file: numba has no cache locator
     assert cpu_loops._jit(namespace["loop"], parallel=False)(1) == 2
+
+
+def test_racing_cache_writers_never_share_a_data_file(tmp_path):
+    """Two processes adding entries to one cache index at once: the second one read the index
+    before the first saved. An entry may be lost (a later miss), never point at the other's code."""
+    from fastact._kernels import cpu_loops
+
+    first, second = (cpu_loops._KeyedDataFile(str(tmp_path), "loop", "stamp") for _ in range(2))
+    stale = second._load_index()
+    second._load_index = lambda: dict(stale)
+    first.save(("f32", "celu_forward"), "celu code")
+    second.save(("f32", "silu_derivative"), "silu code")
+    reader = cpu_loops._KeyedDataFile(str(tmp_path), "loop", "stamp")
+    assert reader.load(("f32", "celu_forward")) in ("celu code", None)
+    assert reader.load(("f32", "silu_derivative")) == "silu code"
+
+
+def test_parallel_loops_load_from_the_disk_cache(tmp_path):
+    """A parallel element-wise loop (cpu_loops.split_loop) compiled in one process is loaded,
+    not compiled, in the next: its cache key must not depend on the process."""
+    script = """
+        import numpy as np
+        from fastact import _numba_backend
+        loop = _numba_backend._loop("forward", "elu", True)
+        loop(np.ones(1 << 16), np.empty(1 << 16), (1.0,))
+        print(sum(loop.stats.cache_hits.values()), sum(loop.stats.cache_misses.values()))
+    """
+    first = run_python(script, NUMBA_CACHE_DIR=str(tmp_path))
+    second = run_python(script, NUMBA_CACHE_DIR=str(tmp_path))
+    assert (first.split(), second.split()) == (["0", "1"], ["1", "0"])

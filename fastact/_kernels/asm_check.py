@@ -91,10 +91,10 @@ def activation_report(names=None, ops=("forward", "derivative", "vjp", "vjp_from
                 x = np.linspace(-1, 1, 64).astype(dtype)
                 p = spec.pack(x.dtype, values)
                 if op in ("forward", "derivative"):
-                    loop = cpu_loops.map_loop(formula, parallel=False)
+                    loop = cpu_loops.map_loop(formula)
                     loop(x, np.empty_like(x), p)
                 else:
-                    loop = cpu_loops.vjp_loop(formula, parallel=False)
+                    loop = cpu_loops.vjp_loop(formula)
                     loop(x, x, np.empty_like(x), p)
                 report[name, op, dtype.__name__] = analyze(loop_function_asm(loop, loop.signatures[0]))
     return report

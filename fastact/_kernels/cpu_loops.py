@@ -10,15 +10,24 @@ inlines. Each loop therefore closes over ``_cache_tag(parallel)``, a hash of thi
 sources plus the parallel flag, so a serial loop never loads a parallel one's machine code
 and an edited formula never loads stale code. Where no cache directory is writable the loops
 compile in memory.
+
+All the loops one factory makes (one per formula) share numba's cache index file, and numba
+names a new entry's data file by the first number its index does not list: two processes
+compiling different formulas at once (pytest-xdist workers, data-loader processes) could
+both pick number n, and the index of one then pointed at the other's machine code (seen:
+celu's forward loop running silu′). Each entry's data file is named by a hash of its key
+instead (:class:`_KeyedDataFile`), so a race can only lose an index entry (a later miss).
 """
 
 from __future__ import annotations
 
 import hashlib
 import pathlib
+import types
 
 import numpy as np
 from numba import njit, prange
+from numba.core import caching, serialize
 from numba.extending import register_jitable
 
 from fastact._kernels import rows, stream, vmath
@@ -35,58 +44,76 @@ def _cache_tag(parallel: bool) -> str:
     return f"{_SOURCE_HASH}-{'parallel' if parallel else 'serial'}"
 
 
+class _KeyedDataFile(caching.IndexDataCacheFile):
+    """numba's index and data files, each entry's data file named by a hash of its key (the
+    signature, the CPU and the hashes of the bytecode and closure values)."""
+
+    def save(self, key, data):
+        number = int(hashlib.sha256(repr(key).encode()).hexdigest()[:12], 16)
+        name = self._data_name(number)
+        overloads = self._load_index()
+        if overloads.get(key) != name:
+            overloads[key] = name
+            self._save_index(overloads)
+        self._save_data(name, data)
+
+
 def _jit(loop, parallel: bool):
     try:
-        return njit(cache=True, parallel=parallel, **_OPTIONS)(loop)
+        dispatcher = njit(cache=True, parallel=parallel, **_OPTIONS)(loop)
     except RuntimeError:  # numba found no writable cache location
         return njit(cache=False, parallel=parallel, **_OPTIONS)(loop)
+    cache_file = getattr(dispatcher._cache, "_cache_file", None)
+    if type(cache_file) is caching.IndexDataCacheFile:
+        cache_file.__class__ = _KeyedDataFile
+    return dispatcher
 
 
-def map_loop(f, parallel: bool):
-    """out[i] = f(x[i], p)."""
-    tag = _cache_tag(parallel)
+def map_loop(f):
+    """out[i] = f(x[i], p) (serial; :func:`split_loop` makes it parallel)."""
+    tag = _cache_tag(False)
 
     def loop(x, out, p):
         tag  # noqa: B018 -- part of the cache key, see the module docstring
-        for i in prange(x.size):
+        for i in range(x.size):
             out[i] = f(x[i], p)
 
-    return _jit(loop, parallel)
+    return _jit(loop, False)
 
 
-def map_inplace_loop(f, parallel: bool):
+def map_inplace_loop(f):
     """x[i] = f(x[i], p), in place.
 
     One array, not ``map_loop(x, x)``: LLVM vectorizes a loop over two arrays only after a
     run-time check that they do not overlap, and identical arrays fail it (the scalar loop runs).
     """
-    tag = _cache_tag(parallel)
+    tag = _cache_tag(False)
 
     def loop(x, p):
         tag  # noqa: B018
-        for i in prange(x.size):
+        for i in range(x.size):
             x[i] = f(x[i], p)
 
-    return _jit(loop, parallel)
+    return _jit(loop, False)
 
 
-def vjp_inplace_loop(f, parallel: bool):
+def vjp_inplace_loop(f):
     """g[i] = f(g[i], x[i], p), in place on g (see :func:`map_inplace_loop`)."""
-    tag = _cache_tag(parallel)
+    tag = _cache_tag(False)
 
     def loop(g, x, p):
         tag  # noqa: B018
-        for i in prange(x.size):
+        for i in range(x.size):
             g[i] = f(g[i], x[i], p)
 
-    return _jit(loop, parallel)
+    return _jit(loop, False)
 
 
 #: Elements per block of the buffered in-place loops.
 INPLACE_BLOCK = 4096
 
 
-def map_inplace_buffered_loop(f, parallel: bool):
+def map_inplace_buffered_loop(f):
     """x[i] = f(x[i], p), in place, block by block through a buffer in L1.
 
     For formulas that return their input on one branch (relu, elu, ...): stored straight back,
@@ -95,68 +122,55 @@ def map_inplace_buffered_loop(f, parallel: bool):
     0.22 through the buffer (1 thread, 1e6 float32). For the other formulas the direct loop is
     faster (sigmoid_: 1.8 against 2.6 ns).
     """
-    tag = _cache_tag(parallel)
+    tag = _cache_tag(False)
 
     def loop(x, p):
         tag  # noqa: B018
-        n = x.size
-        tasks = min(STREAM_TASKS, (n + INPLACE_BLOCK - 1) // INPLACE_BLOCK)
-        for task in prange(tasks):
-            buffer = np.empty(INPLACE_BLOCK, x.dtype)
-            stop = (task + 1) * n // tasks
-            for start in range(task * n // tasks, stop, INPLACE_BLOCK):
-                block = x[start:min(start + INPLACE_BLOCK, stop)]  # indexed from 0: vectorizes
-                for j in range(block.size):
-                    buffer[j] = f(block[j], p)
-                for j in range(block.size):
-                    block[j] = buffer[j]
+        buffer = np.empty(INPLACE_BLOCK, x.dtype)
+        for start in range(0, x.size, INPLACE_BLOCK):
+            block = x[start:start + INPLACE_BLOCK]  # indexed from 0: vectorizes
+            for j in range(block.size):
+                buffer[j] = f(block[j], p)
+            for j in range(block.size):
+                block[j] = buffer[j]
 
-    return _jit(loop, parallel)
+    return _jit(loop, False)
 
 
-def vjp_inplace_buffered_loop(f, parallel: bool):
+def vjp_inplace_buffered_loop(f):
     """g[i] = f(g[i], x[i], p), in place on g through a buffer (see
     :func:`map_inplace_buffered_loop`)."""
-    tag = _cache_tag(parallel)
+    tag = _cache_tag(False)
 
     def loop(g, x, p):
         tag  # noqa: B018
-        n = x.size
-        tasks = min(STREAM_TASKS, (n + INPLACE_BLOCK - 1) // INPLACE_BLOCK)
-        for task in prange(tasks):
-            buffer = np.empty(INPLACE_BLOCK, g.dtype)
-            stop = (task + 1) * n // tasks
-            for start in range(task * n // tasks, stop, INPLACE_BLOCK):
-                end = min(start + INPLACE_BLOCK, stop)
-                block, x_block = g[start:end], x[start:end]
-                for j in range(block.size):
-                    buffer[j] = f(block[j], x_block[j], p)
-                for j in range(block.size):
-                    block[j] = buffer[j]
+        buffer = np.empty(INPLACE_BLOCK, g.dtype)
+        for start in range(0, x.size, INPLACE_BLOCK):
+            block, x_block = g[start:start + INPLACE_BLOCK], x[start:start + INPLACE_BLOCK]
+            for j in range(block.size):
+                buffer[j] = f(block[j], x_block[j], p)
+            for j in range(block.size):
+                block[j] = buffer[j]
 
-    return _jit(loop, parallel)
+    return _jit(loop, False)
 
 
-def vjp_loop(f, parallel: bool):
+def vjp_loop(f):
     """out[i] = f(g[i], x[i], p)."""
-    tag = _cache_tag(parallel)
+    tag = _cache_tag(False)
 
     def loop(g, x, out, p):
         tag  # noqa: B018
-        for i in prange(x.size):
+        for i in range(x.size):
             out[i] = f(g[i], x[i], p)
 
-    return _jit(loop, parallel)
+    return _jit(loop, False)
 
 
-#: Tasks of the streaming loops (consecutive ranges; at least one per thread).
-STREAM_TASKS = 64
-
-
-def map_stream_loop(f, parallel: bool):
+def map_stream_loop(f):
     """out[i] = f(x[i], p), written with streaming stores (:mod:`fastact._kernels.stream`): for
     outputs that do not fit in cache."""
-    tag = _cache_tag(parallel)
+    tag = _cache_tag(False)
 
     @register_jitable(forceinline=True)
     def fill(buffer, inputs, start, count, p):
@@ -168,15 +182,14 @@ def map_stream_loop(f, parallel: bool):
 
     def loop(x, out, p):
         tag  # noqa: B018
-        for task in prange(STREAM_TASKS):
-            write((x,), out, p, task * x.size // STREAM_TASKS, (task + 1) * x.size // STREAM_TASKS)
+        write((x,), out, p, 0, x.size)
 
-    return _jit(loop, parallel)
+    return _jit(loop, False)
 
 
-def vjp_stream_loop(f, parallel: bool):
+def vjp_stream_loop(f):
     """out[i] = f(g[i], x[i], p), written with streaming stores (see :func:`map_stream_loop`)."""
-    tag = _cache_tag(parallel)
+    tag = _cache_tag(False)
 
     @register_jitable(forceinline=True)
     def fill(buffer, inputs, start, count, p):
@@ -188,10 +201,74 @@ def vjp_stream_loop(f, parallel: bool):
 
     def loop(g, x, out, p):
         tag  # noqa: B018
-        for task in prange(STREAM_TASKS):
-            write((g, x), out, p, task * x.size // STREAM_TASKS, (task + 1) * x.size // STREAM_TASKS)
+        write((g, x), out, p, 0, x.size)
 
-    return _jit(loop, parallel)
+    return _jit(loop, False)
+
+
+#: The parallel element-wise loops split their arrays into at most this many tasks of
+#: consecutive elements (numba hands each thread a contiguous range of tasks), each at least
+#: SPLIT_MIN_TASK elements long and starting on a multiple of SPLIT_ALIGN elements.
+SPLIT_TASKS = 64
+SPLIT_MIN_TASK = 4096
+SPLIT_ALIGN = 16
+
+
+@register_jitable(forceinline=True)
+def _split_bounds(task, tasks, n):
+    """[start, stop) of ``task`` of ``tasks`` over n elements."""
+    start = task * n // tasks // SPLIT_ALIGN * SPLIT_ALIGN
+    stop = n if task == tasks - 1 else (task + 1) * n // tasks // SPLIT_ALIGN * SPLIT_ALIGN
+    return start, stop
+
+
+@register_jitable(forceinline=True)
+def _split_tasks(n):
+    return max(1, min(SPLIT_TASKS, n // SPLIT_MIN_TASK))
+
+
+def split_loop(serial_loop):
+    """The parallel form of an element-wise loop ``serial_loop(a_1, ..., a_k, p)`` over equally
+    long 1-D arrays: ``prange`` over tasks, each calling ``serial_loop`` on its slices.
+
+    The formulas are compiled once, in the serial loop's own function: inlined into the body of
+    numba's parfor instead, the same formulas ran 1.3–1.6× slower per element (sigmoid and
+    silu, float32 and float64, n = 1e5 and 1e6, 1 and 2 threads; bench/RESULTS.md, session 6).
+
+    Disk cache: the parallel loop reaches the serial one as the global ``serial``, not as a
+    closure variable, because numba's cache key pickles closure variables and a dispatcher
+    pickles with a random id (every process would miss); what identifies the serial loop in
+    the key is ``tag``: its name and a hash of its closure values (as in its own key).
+    """
+    serial_key = serialize.dumps(tuple(cell.cell_contents for cell in serial_loop.py_func.__closure__ or ()))
+    tag = f"{_cache_tag(True)}-{serial_loop.py_func.__qualname__}-{hashlib.sha256(serial_key).hexdigest()[:16]}"
+    arrays = serial_loop.py_func.__code__.co_argcount - 1
+    if arrays == 1:
+        def loop(a, p):
+            tag  # noqa: B018
+            tasks = _split_tasks(a.size)
+            for task in prange(tasks):
+                start, stop = _split_bounds(task, tasks, a.size)
+                serial(a[start:stop], p)  # noqa: F821 -- the global given below
+    elif arrays == 2:
+        def loop(a, b, p):
+            tag  # noqa: B018
+            tasks = _split_tasks(a.size)
+            for task in prange(tasks):
+                start, stop = _split_bounds(task, tasks, a.size)
+                serial(a[start:stop], b[start:stop], p)  # noqa: F821
+    elif arrays == 3:
+        def loop(a, b, c, p):
+            tag  # noqa: B018
+            tasks = _split_tasks(a.size)
+            for task in prange(tasks):
+                start, stop = _split_bounds(task, tasks, a.size)
+                serial(a[start:stop], b[start:stop], c[start:stop], p)  # noqa: F821
+    else:
+        raise ValueError(f"split_loop: serial loops over 1 to 3 arrays, not {arrays}")
+    loop = types.FunctionType(loop.__code__, {**globals(), "serial": serial_loop}, loop.__name__,
+                              None, loop.__closure__)
+    return _jit(loop, True)
 
 
 def param_sums_loop(f, parallel: bool):

@@ -952,10 +952,15 @@ def mish_vjp(g, x, p):
 
 
 @jitable
+def _softplus_of(z):
+    """log(1 + e^z) = max(z, 0) + log1p(e^(−|z|))."""
+    return (z if z > 0 else type(z)(0)) + log1p(exp(-abs(z)))
+
+
+@jitable
 def softplus_forward(x, p):
-    T = type(x)
     z, dz = two_product(p[0], x)
-    sp = ((z if z > 0 else T(0)) + log1p(exp(-abs(z))) + dz * _sigmoid(z, T(0))) / p[0]
+    sp = (_softplus_of(z) + dz * _sigma(z)) / p[0]
     return x if z > p[1] else sp
 
 
@@ -986,6 +991,29 @@ def softplus_param_vjp(g, x, p, k):
     e = exp(-abs(z))
     h = -(_times_slope(abs(z), e / (T(1) + e)) + log1p(e))
     return T(0) if z > p[1] else g * (h / (p[0] * p[0]))
+
+
+# softplus with β = 1 (the default; the backends pick this set when β is 1): no product βx to
+# carry and no division by β; the same values as softplus_* with p[0] = 1.
+
+
+@jitable
+def softplus1_forward(x, p):
+    return x if x > p[1] else _softplus_of(x)
+
+
+@jitable
+def softplus1_derivative(x, p):
+    return type(x)(1) if x > p[1] else _sigma(x)
+
+
+@jitable
+def softplus1_vjp(g, x, p):
+    return g if x > p[1] else g * _sigma(x)
+
+
+softplus1_vjp_from_y = softplus_vjp_from_y
+softplus1_param_vjp = softplus_param_vjp
 
 
 # --- softsign: x/(1 + |x|) -------------------------------------------------------------------
