@@ -22,6 +22,7 @@
 #define LOG1P fa_log1p_f64
 #define FMA __builtin_fma
 #define FABS __builtin_fabs
+#define MIN_ABS fa_min_abs_f64
 #include "formulas.h"
 #undef T
 #undef FA
@@ -34,6 +35,7 @@
 #undef LOG1P
 #undef FMA
 #undef FABS
+#undef MIN_ABS
 #undef FA_DOUBLE_PASS
 
 #define T float
@@ -47,6 +49,7 @@
 #define LOG1P fa_log1p_f32
 #define FMA __builtin_fmaf
 #define FABS __builtin_fabsf
+#define MIN_ABS fa_min_abs_f32
 #include "formulas.h"
 #undef T
 #undef FA
@@ -59,5 +62,6 @@
 #undef LOG1P
 #undef FMA
 #undef FABS
+#undef MIN_ABS
 
 #endif

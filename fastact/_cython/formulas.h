@@ -473,8 +473,7 @@ FA_INLINE double gelu_double_forward(double x) {
     static const double tail_dp[4] = {-3.488748713079777, 2.28474656943659, -0.6796252584613216,
                                       0.10604094737695269};
     static const double c0[2] = {FA_GELU64_C0};
-    double a = FABS(x);
-    a = a > FA_GELU64_CLAMP ? FA_GELU64_CLAMP : a;          /* NaN passes */
+    double a = MIN_ABS(x, FA_GELU64_CLAMP);                      /* NaN: kept from x at the end */
     double h = a * a, l = FMA(a, a, -h);
     double R = small_r[0];
     _Pragma("GCC unroll 10")
@@ -502,8 +501,7 @@ FA_INLINE double gelu_double_derivative(double x) {
         0.2585955168469184, -0.3049983382710242, 0.28353864954570474, -0.21707901534815155};
     static const double h_dp[4] = {1.1063644126573555, -1.0465778792114904, 0.5634201584280482,
                                    -0.21445608530286173};
-    double a = FABS(x);
-    a = a > FA_GELU64_CLAMP ? FA_GELU64_CLAMP : a;          /* NaN passes */
+    double a = MIN_ABS(x, FA_GELU64_CLAMP);                      /* NaN: kept from x at the end */
     double h = a * a, l = FMA(a, a, -h);
     double scaled = EXP_SCALED(-0.5 * h);                   /* e^(−h/2)·2^128 */
     double ul, tau = gelu_double_tau(a, 4.5, 0.453125, &ul);
@@ -516,7 +514,7 @@ FA_INLINE double gelu_double_derivative(double x) {
     double ql = FMA(wh, ph, -qh) + FMA(wh, pl, wl * ph);
     ql = FMA(-qh, 0.5 * l, ql);                             /* × (1 − l/2) */
     double dn = FMA(scaled, qh, scaled * ql) * EXP_SCALE;
-    return x <= 0.0 ? dn : 1.0 - dn;
+    return x <= 0.0 ? dn : (x > 0.0 ? 1.0 - dn : x);
 }
 #define FA_GELU_ERF_FORWARD gelu_double_forward
 #define FA_GELU_ERF_DERIVATIVE gelu_double_derivative
@@ -546,8 +544,7 @@ FA_INLINE double gelu_double_derivative(double x) {
 #define FA_GELU32_X0L -0x1.a03fd4p-27f
 #define FA_GELU32_X0LL 4.2913e-16f
 FA_INLINE float gelu_float_forward(float x) {
-    float a = FABS(x);
-    a = a > FA_GELU32_CLAMP ? FA_GELU32_CLAMP : a;          /* NaN passes */
+    float a = MIN_ABS(x, FA_GELU32_CLAMP);                      /* NaN: kept from x at the end */
     float h = a * a, l = FMA(a, a, -h);
     float R = -8.17178716e-06f;
     R = R * h + 1.15023962e-04f;
@@ -584,8 +581,7 @@ FA_INLINE float gelu_float_forward(float x) {
     return a < 1.0f ? small : tail;
 }
 FA_INLINE float gelu_float_derivative(float x) {
-    float a = FABS(x);
-    a = a > FA_GELU32_CLAMP ? FA_GELU32_CLAMP : a;          /* NaN passes */
+    float a = MIN_ABS(x, FA_GELU32_CLAMP);                      /* NaN: kept from x at the end */
     float h = a * a, l = FMA(a, a, -h);
     float scaled = EXP_SCALED(-0.5f * h);                    /* e^(−h/2)·2^48 */
     float u = a / (a + FA_GELU32_CH);
@@ -610,7 +606,7 @@ FA_INLINE float gelu_float_derivative(float x) {
     float ql = FMA(wh, ph, -qh) + FMA(wh, pl, wl * ph);
     ql = FMA(-qh, 0.5f * l, ql);                             /* × (1 − l/2) */
     float dn = FMA(scaled, qh, scaled * ql) * EXP_SCALE;     /* D(−a), rounded once */
-    return x <= 0.0f ? dn : 1.0f - dn;
+    return x <= 0.0f ? dn : (x > 0.0f ? 1.0f - dn : x);
 }
 #undef FA_GELU_ERF_FORWARD
 #undef FA_GELU_ERF_DERIVATIVE

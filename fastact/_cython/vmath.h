@@ -36,6 +36,19 @@ FA_INLINE int64_t fa_to_bits_f64(double d) { int64_t b; memcpy(&b, &d, 8); retur
 FA_INLINE float fa_from_bits_f32(int32_t b) { float f; memcpy(&f, &b, 4); return f; }
 FA_INLINE int32_t fa_to_bits_f32(float f) { int32_t b; memcpy(&b, &f, 4); return b; }
 
+/* min(|x|, c) for a constant c > 0, by the integer order of the bit patterns; NaN gives c (the
+ * caller keeps NaN from x). For clamps ahead of a long formula: on a float select a > c ? c : a,
+ * gcc's tree-PRE evaluates the formula at a = c as well and blends every intermediate (gelu and
+ * gelu′ ran 20–36 % slower per element); an integer minimum gives it no branch to work on. */
+FA_INLINE double fa_min_abs_f64(double x, double c) {
+    int64_t b = fa_to_bits_f64(__builtin_fabs(x)), cb = fa_to_bits_f64(c);
+    return fa_from_bits_f64(b > cb ? cb : b);
+}
+FA_INLINE float fa_min_abs_f32(float x, float c) {
+    int32_t b = fa_to_bits_f32(__builtin_fabsf(x)), cb = fa_to_bits_f32(c);
+    return fa_from_bits_f32(b > cb ? cb : b);
+}
+
 /* 2^k for a normal-range integer k, by building the exponent field. */
 FA_INLINE double fa_pow2_f64(int64_t k) { return fa_from_bits_f64((k + 1023) << 52); }
 FA_INLINE float fa_pow2_f32(int32_t k) { return fa_from_bits_f32((k + 127) << 23); }
@@ -140,39 +153,6 @@ FA_INLINE double fa_tanh_f64(double x) {
     double t = hi / d;
     double residual = __builtin_fma(-t, d, hi) + lo * (1.0 - t) - t * de;
     return __builtin_copysign(t + residual / d, x);
-}
-
-/* e^x within 1 ULP: fastact/_kernels/vmath.py's exp (the reduced argument's rounding error and
- * 1 + expm1(r) carried as hi + lo, rounded once at the end), for formulas whose error budget a
- * 2 ULP exp exhausts (gelu's left tail). */
-FA_INLINE double fa_exp_accurate_f64(double x) {
-    x = x < -750.0 ? -750.0 : x;             /* NaN passes both clamps */
-    x = x > 710.0 ? 710.0 : x;
-    double shifted = x * FA_LOG2E_F64 + FA_SHIFTER_F64;
-    int64_t k = fa_to_bits_f64(shifted) - fa_to_bits_f64(FA_SHIFTER_F64);
-    double kd = shifted - FA_SHIFTER_F64;
-    double r_hi = x - kd * 6.93147180369123816490e-01;   /* exact */
-    double r_lo = kd * 1.90821492927058770002e-10;
-    double r = r_hi - r_lo;
-    double r_err = (r_hi - r) - r_lo;
-    double q = 2.0914898727175524e-9;
-    q = q * r + 2.5105513541847085e-8;
-    q = q * r + 2.7557273132896041e-7;
-    q = q * r + 2.7557254685728803e-6;
-    q = q * r + 2.4801587325951109e-5;
-    q = q * r + 1.984126987538548e-4;
-    q = q * r + 1.3888888888883633e-3;
-    q = q * r + 8.3333333333259731e-3;
-    q = q * r + 4.166666666666667e-2;
-    q = q * r + 1.6666666666666671e-1;
-    q = q * r + 5.0e-1;
-    double tail = r * (r * q);
-    double m_hi = r + tail;                  /* expm1(r + r_err) = m_hi + m_lo */
-    double m_lo = ((r - m_hi) + tail) + (r_err + r_err * m_hi);
-    double sum_hi = 1.0 + m_hi;
-    double sum_lo = ((1.0 - sum_hi) + m_hi) + m_lo;
-    int64_t k1 = k >> 1;
-    return ((sum_hi + sum_lo) * fa_pow2_f64(k - k1)) * fa_pow2_f64(k1);
 }
 
 /* ---- float -------------------------------------------------------------------------- */
