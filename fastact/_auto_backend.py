@@ -15,8 +15,10 @@ for bias_act, and within ±10% of numba for softmax; the one exception measured:
 backward passes of the softmax family, up to 2× slower at 10^6 (lane-compensated sums), kept
 on cython all the same. The parallel loops are both bound by memory bandwidth above 10^6, and
 cython never compiles, whereas numba's first call of each (operation, activation, dtype,
-serial/parallel) loop compiles for about a second (or loads it from the disk cache). So the
-rule needs no size, dtype or compile state; ``import fastact`` followed by a first call imports
+serial/parallel) loop compiles for about a second (or loads it from the disk cache). Session 6
+(bench/RESULTS.md) brought numba's parallel element-wise loops near cython's speed for the
+transcendental ones (0.7–1.4× cython's time at 10^5 and 10^6; the cheap passes at 10^5 still
+1.6–2.5×, numba's launch cost), which does not change the rule. So the rule needs no size, dtype or compile state; ``import fastact`` followed by a first call imports
 neither numba nor compiles anything when cython serves it.
 """
 
