@@ -133,3 +133,17 @@ def test_parallel_loops_load_from_the_disk_cache(tmp_path):
     first = run_python(script, NUMBA_CACHE_DIR=str(tmp_path))
     second = run_python(script, NUMBA_CACHE_DIR=str(tmp_path))
     assert (first.split(), second.split()) == (["0", "1"], ["1", "0"])
+
+
+@pytest.mark.parametrize("n", [0, 1, 15, 4095, 4096, 32768, 40001, 1_000_003, 30_000_000])
+def test_parallel_loop_tasks_cover_every_element_once(n):
+    """cpu_loops.split_loop's tasks: consecutive, in order, starting on multiples of
+    SPLIT_ALIGN elements, together exactly [0, n)."""
+    from fastact._kernels import cpu_loops
+
+    tasks = cpu_loops._split_tasks(n)
+    bounds = [cpu_loops._split_bounds(task, tasks, n) for task in range(tasks)]
+    assert 1 <= tasks <= cpu_loops.SPLIT_TASKS
+    assert bounds[0][0] == 0 and bounds[-1][1] == n
+    assert all(stop == start for (_, stop), (start, _) in zip(bounds, bounds[1:]))
+    assert all(start <= stop and start % cpu_loops.SPLIT_ALIGN == 0 for start, stop in bounds)
