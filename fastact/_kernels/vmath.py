@@ -289,17 +289,27 @@ def _make_kernels(c):
         return k, mantissa, sum_lo - (mantissa - sum_hi)
 
     @register_jitable(forceinline=True)
+    def exp_clamp(x):
+        """x clamped to [EXP_LO, EXP_HI], beyond which e**x is 0 or inf anyway; NaN passes."""
+        xc = c.EXP_LO if x < c.EXP_LO else x
+        return c.EXP_HI if xc > c.EXP_HI else xc
+
+    @register_jitable(forceinline=True)
+    def pow2_halves(k):
+        """2**(k - k//2) and 2**(k//2): 2**k as two normal factors, applied one after the other
+        so that a subnormal product rounds once and an overflowing one gives inf."""
+        k_hi = it(k >> int_one)
+        return pow2(k - k_hi), pow2(k_hi)
+
+    @register_jitable(forceinline=True)
     def exp_parts(x):
         """e**x as an unevaluated sum hi + lo (|lo| <~ ulp(hi)/2).
 
         e**x = 2**k * (1 + expm1(r)); 2**k is applied in two exact steps
         so that subnormal results are rounded once and overflow gives inf.
         """
-        xc = c.EXP_LO if x < c.EXP_LO else x    # NaN passes both clamps
-        xc = c.EXP_HI if xc > c.EXP_HI else xc
-        k, mantissa, mantissa_lo = exp_reduced(xc)
-        k_hi = it(k >> int_one)
-        scale_lo, scale_hi = pow2(k - k_hi), pow2(k_hi)
+        k, mantissa, mantissa_lo = exp_reduced(exp_clamp(x))
+        scale_lo, scale_hi = pow2_halves(k)
         return (mantissa * scale_lo) * scale_hi, (mantissa_lo * scale_lo) * scale_hi
 
     @register_jitable(forceinline=True)
@@ -307,17 +317,15 @@ def _make_kernels(c):
         """(k, m): e**x = 2**k * m with m = 1 + expm1(r) rounded once, r's rounding error
         dropped (cython's ``fa_exp_reduced_*``): the short form behind exp and exp_scaled."""
         k, r, _ = reduce_ln2(x)
-        return k, one + (r + r * (r * _horner(r, c.EXPM1_TAIL)))
+        return k, one + expm1_reduced(r, zero)[0]
 
     @register_jitable(forceinline=True)
     def exp_(x):
         """e**x within 2 ULP (docs/accuracy.md): 2**k applied in two exact steps, so that
         subnormal results round once and overflow gives inf."""
-        xc = c.EXP_LO if x < c.EXP_LO else x    # NaN passes both clamps
-        xc = c.EXP_HI if xc > c.EXP_HI else xc
-        k, mantissa = exp_mantissa(xc)
-        k_hi = it(k >> int_one)
-        return (mantissa * pow2(k - k_hi)) * pow2(k_hi)
+        k, mantissa = exp_mantissa(exp_clamp(x))
+        scale_lo, scale_hi = pow2_halves(k)
+        return (mantissa * scale_lo) * scale_hi
 
     @register_jitable(forceinline=True)
     def exp_scaled_(x):
