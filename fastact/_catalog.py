@@ -7,7 +7,7 @@ backends, the tests and the benchmarks are generated from or checked against.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -62,9 +62,9 @@ class Activation:
 
     ``kernel_order`` is the order in which the parameters are packed into the tuple ``p``
     that the scalar kernels of :mod:`fastact._kernels.scalar` receive.
-    ``from_y_check`` returns an error message when backward from ``y`` is not valid for the
-    given parameters (``None`` when it is); ``from_y`` is ``None`` when the output never
-    determines the derivative.
+    ``from_y_check``, where some parameter values make backward from ``y`` invalid, returns an
+    error message for them (``None`` when they are valid); ``from_y`` is ``None`` when the
+    output never determines the derivative.
     """
 
     name: str
@@ -75,7 +75,7 @@ class Activation:
     example: str
     params: tuple[Param, ...] = ()
     from_y: str | None = None
-    from_y_check: Callable[[dict], str | None] = field(default=lambda values: None)
+    from_y_check: Callable[[dict], str | None] | None = None
     kernel_order: tuple[str, ...] | None = None
     check: Callable[[dict], str | None] | None = None
     kind: str = "elementwise"
@@ -103,6 +103,8 @@ class Activation:
         if self.from_y is None:
             raise ValueError(f"{self.name}_backward: the output y does not determine the "
                              f"derivative; pass the input x instead")
+        if self.from_y_check is None:
+            return
         message = self.from_y_check(dict(zip(self.param_names, values)))
         if message:
             raise ValueError(f"{self.name}_backward from y: {message}")

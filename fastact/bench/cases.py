@@ -283,4 +283,5 @@ def from_y(case: Case) -> bool:
     """Whether fastact's backward of ``case`` reads the forward output y (where the catalogue
     allows it for the case's parameters, as PyTorch's autograd does for sigmoid and tanh), not x."""
     spec = ELEMENTWISE.get(case.function)
-    return spec is not None and spec.from_y is not None and spec.from_y_check(dict(case.kwargs)) is None
+    return spec is not None and spec.from_y is not None and (
+        spec.from_y_check is None or spec.from_y_check(dict(case.kwargs)) is None)
