@@ -23,6 +23,7 @@
 #define FMA __builtin_fma
 #define FABS __builtin_fabs
 #define MIN_ABS fa_min_abs_f64
+#define POLY fa_poly_f64
 #include "formulas.h"
 #undef T
 #undef FA
@@ -36,6 +37,7 @@
 #undef FMA
 #undef FABS
 #undef MIN_ABS
+#undef POLY
 #undef FA_DOUBLE_PASS
 
 #define T float
@@ -50,6 +52,7 @@
 #define FMA __builtin_fmaf
 #define FABS __builtin_fabsf
 #define MIN_ABS fa_min_abs_f32
+#define POLY fa_poly_f32
 #include "formulas.h"
 #undef T
 #undef FA
@@ -63,5 +66,6 @@
 #undef FMA
 #undef FABS
 #undef MIN_ABS
+#undef POLY
 
 #endif

@@ -449,10 +449,7 @@ FA_INLINE double gelu_double_tau(double a, double C, double U0, double *ul) {
  * dp (a cubic, highest degree first). */
 FA_INLINE double gelu_double_poly(double tau, double ul, const double *q, const double *dp,
                                   double c0h, double c0l, double *pl) {
-    double r = q[0];
-    _Pragma("GCC unroll 20")
-    for (int i = 1; i < 20; i++)
-        r = r * tau + q[i];
+    double r = fa_poly_f64(q, 20, tau);
     double s = tau * r, se = FMA(tau, r, -s);
     double ph = c0h + s;                                    /* |s| < c0: fast two-sum */
     double slope = ((dp[0] * tau + dp[1]) * tau + dp[2]) * tau + dp[3];
@@ -475,10 +472,7 @@ FA_INLINE double gelu_double_forward(double x) {
     static const double c0[2] = {FA_GELU64_C0};
     double a = MIN_ABS(x, FA_GELU64_CLAMP);                      /* NaN: kept from x at the end */
     double h = a * a, l = FMA(a, a, -h);
-    double R = small_r[0];
-    _Pragma("GCC unroll 10")
-    for (int i = 1; i < 10; i++)
-        R = R * h + small_r[i];
+    double R = fa_poly_f64(small_r, 10, h);
     double m = x * c0[0], me = FMA(x, c0[0], -m);
     double sh = 0.5 + m;                                    /* |m| < ½: fast two-sum */
     double sl = ((0.5 - sh) + m) + (me + x * FMA(h, R, c0[1]));
@@ -546,11 +540,12 @@ FA_INLINE double gelu_double_derivative(double x) {
 FA_INLINE float gelu_float_forward(float x) {
     float a = MIN_ABS(x, FA_GELU32_CLAMP);                      /* NaN: kept from x at the end */
     float h = a * a, l = FMA(a, a, -h);
-    float R = -8.17178716e-06f;
-    R = R * h + 1.15023962e-04f;
-    R = R * h + -1.18802383e-03f;
-    R = R * h + 9.97416396e-03f;
-    R = R * h + -6.64905384e-02f;
+    static const float small_r[5] = {-8.17178716e-06f, 1.15023962e-04f, -1.18802383e-03f,
+                                     9.97416396e-03f, -6.64905384e-02f};
+    static const float tail_w[8] = {-1.46889519e-02f, -1.21934287e-01f, 9.64869708e-02f,
+                                    2.03385785e-01f, -2.11775914e-01f, -3.46467674e-01f,
+                                    9.65431929e-01f, -1.09725392e+00f};
+    float R = fa_poly_f32(small_r, 5, h);
     float xh = x * h;
     float below = x * FMA(xh, R, FMA(x, 3.98942292e-01f, 0.5f));
     float above = FMA(x, FMA(xh, R, x * 3.98942292e-01f), 0.5f * x);
@@ -561,14 +556,7 @@ FA_INLINE float gelu_float_forward(float x) {
     float u = a / d;
     float ul = (FMA(-u, d, a) - u * de) * ((1.0f - u) * (1.0f / 3.0f));   /* 1/d = (1 − u)/3 */
     float tau = u - FA_GELU32_UC;                            /* exact */
-    float r = -1.46889519e-02f;
-    r = r * tau + -1.21934287e-01f;
-    r = r * tau + 9.64869708e-02f;
-    r = r * tau + 2.03385785e-01f;
-    r = r * tau + -2.11775914e-01f;
-    r = r * tau + -3.46467674e-01f;
-    r = r * tau + 9.65431929e-01f;
-    r = r * tau + -1.09725392e+00f;
+    float r = fa_poly_f32(tail_w, 8, tau);
     float s = tau * r;                                       /* |s| ≤ 0.38·c0: fast two-sum */
     float ph = 7.73152173e-01f + s;
     float pl = (7.73152173e-01f - ph) + s;
@@ -586,15 +574,10 @@ FA_INLINE float gelu_float_derivative(float x) {
     float scaled = EXP_SCALED(-0.5f * h);                    /* e^(−h/2)·2^48 */
     float u = a / (a + FA_GELU32_CH);
     float tau = FMA(u, 2.0f, -(1.0f + FA_GELU32_TH0));      /* t − TH0, in [−0.853, 0.782] */
-    float p = 9.24883898e-06f;
-    p = p * tau + 3.11417680e-05f;
-    p = p * tau + -7.64523284e-05f;
-    p = p * tau + -3.35233432e-04f;
-    p = p * tau + 9.38639569e-04f;
-    p = p * tau + 2.82098469e-03f;
-    p = p * tau + -2.18794532e-02f;
-    p = p * tau + 6.66284785e-02f;
-    p = p * tau + -1.31882831e-01f;
+    static const float h_q[9] = {9.24883898e-06f, 3.11417680e-05f, -7.64523284e-05f,
+                                 -3.35233432e-04f, 9.38639569e-04f, 2.82098469e-03f,
+                                 -2.18794532e-02f, 6.66284785e-02f, -1.31882831e-01f};
+    float p = fa_poly_f32(h_q, 9, tau);
     float s = p * tau;                                       /* |s| < 0.4·c0: fast two-sum */
     float ph = 4.89687830e-01f + s;
     float pl = (4.89687830e-01f - ph) + s;
@@ -676,10 +659,11 @@ FA_INLINE T FA(silu_slope_)(T x, T dx, int exact) {
     a = a > -(T)EXP_SCALED_LO ? -(T)EXP_SCALED_LO : a;   /* NaN passes */
     T scaled = EXP_SCALED(-a), e = scaled * (T)EXP_SCALE;
     T uh = x - x0_hi, u = uh - x0_lo;
-    T r = 0;
+    T near_c[14];
     _Pragma("GCC unroll 14")
-    for (int i = FA_NARROW ? 7 : 0; i < 14; i++)
-        r = r * u + (T)fa_silu_near[i];
+    for (int i = 0; i < 14; i++)
+        near_c[i] = (T)fa_silu_near[i];
+    T r = POLY(near_c + (FA_NARROW ? 7 : 0), FA_NARROW ? 7 : 14, u);
     /* (1 + c)u with 1 + c = −x0 */
     T near = FMA(uh, -x0_hi, (uh * -x0_lo + x0_lo * x0_hi) + (u * u) * r);
     T one_x = one + x, one_x_lo = x - (one_x - one);
@@ -776,10 +760,7 @@ FA_INLINE T FA(mish_derivative)(T x, const T *p, int np) {
     double D = E * (E + 2.0) + 2.0;
     double outside = 4.0 * (1.0 + xd) + E * __builtin_fma(E, 4.0 + E, 6.0 + 4.0 * xd);
     double u = (xd - FA_MISH_X0H) - FA_MISH_X0L, tau = u - 0.3125;
-    double q = fa_mish_q10[0];
-    _Pragma("GCC unroll 10")
-    for (int i = 1; i < 11; i++)
-        q = __builtin_fma(q, tau, fa_mish_q10[i]);
+    double q = fa_poly_f64(fa_mish_q10, 11, tau);
     /* two selects, not one on (a && b): gcc then keeps the loop vectorizable */
     double inside = xd >= -1.75 ? u * q : outside;
     double N = xd < 0.0 ? inside : outside;
