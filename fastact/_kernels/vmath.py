@@ -206,12 +206,26 @@ def straight_line_horner(step):
 
     A loop over a long tuple is not always unrolled by LLVM (it becomes a
     switch on the index, which blocks vectorization), so generate the
-    straight-line code instead.
+    straight-line code instead. float64 polynomials of 8 or more terms are split into four
+    Horner chains in x⁴, one per power k mod 4, joined as (P0 + x·P1) + x²·(P2 + x·P3): a
+    dependency chain of n/4 + 3 steps where Horner's has n − 1. Long double loops are bound by
+    that chain's latency on the CPUs measured (as in the C kernels' ``fa_poly_f64``); float
+    polynomials are short and their loops bound by instruction count, so they keep one chain.
     """
     def generate(x, coeffs):
-        lines = ["def horner(x, coeffs):", "    T = type(x)", "    p = T(coeffs[0])"]
-        lines += [f"    p = step(p, x, T(coeffs[{i}]))" for i in range(1, coeffs.count)]
-        lines.append("    return p")
+        n = coeffs.count
+        lines = ["def horner(x, coeffs):", "    T = type(x)"]
+        if getattr(x, "bitwidth", 0) == 64 and n >= 8:
+            lines += ["    x2 = x * x", "    x4 = x2 * x2"]
+            for j in range(4):  # chain j: the coefficients of x^k, k ≡ j (mod 4), highest first
+                indices = [i for i in range(n) if (n - 1 - i) % 4 == j]
+                lines.append(f"    p{j} = T(coeffs[{indices[0]}])")
+                lines += [f"    p{j} = step(p{j}, x4, T(coeffs[{i}]))" for i in indices[1:]]
+            lines.append("    return step(step(p3, x, p2), x2, step(p1, x, p0))")
+        else:
+            lines.append("    p = T(coeffs[0])")
+            lines += [f"    p = step(p, x, T(coeffs[{i}]))" for i in range(1, n)]
+            lines.append("    return p")
         namespace = {"step": step}
         exec("\n".join(lines), namespace)
         return namespace["horner"]
