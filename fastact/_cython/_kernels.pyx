@@ -609,8 +609,8 @@ def rows_vjp(int kind, g, y, out, int threads):
 
 
 def vmath(int op, x, out):
-    """out = exp(x) (op 0), expm1(x) (op 1), tanh(x) (op 2) or log1p(x) (op 3) with vmath.h
-    (for the tests)."""
+    """out = exp(x) (op 0), expm1(x) (op 1), tanh(x) (op 2) or log1p(x) for x in [0, 1] (op 3,
+    softplus's log1p) with vmath.h (for the tests)."""
     cdef int t = _common_dtype((x,), out, 1)
     cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>out)
     if not 0 <= op <= 3:

@@ -19,7 +19,7 @@
 #define EXP_SCALED_LO FA_EXP_SCALED_LO_F64
 #define EXPM1 fa_expm1_f64
 #define TANH fa_tanh_f64
-#define LOG1P fa_log1p_f64
+#define LOG1P_UNIT fa_log1p_unit_f64
 #define FMA __builtin_fma
 #define FABS __builtin_fabs
 #define MIN_ABS fa_min_abs_f64
@@ -33,7 +33,7 @@
 #undef EXP_SCALED_LO
 #undef EXPM1
 #undef TANH
-#undef LOG1P
+#undef LOG1P_UNIT
 #undef FMA
 #undef FABS
 #undef MIN_ABS
@@ -48,7 +48,7 @@
 #define EXP_SCALED_LO FA_EXP_SCALED_LO_F32
 #define EXPM1 fa_expm1_f32
 #define TANH fa_tanh_f32
-#define LOG1P fa_log1p_f32
+#define LOG1P_UNIT fa_log1p_unit_f32
 #define FMA __builtin_fmaf
 #define FABS __builtin_fabsf
 #define MIN_ABS fa_min_abs_f32
@@ -62,7 +62,7 @@
 #undef EXP_SCALED_LO
 #undef EXPM1
 #undef TANH
-#undef LOG1P
+#undef LOG1P_UNIT
 #undef FMA
 #undef FABS
 #undef MIN_ABS

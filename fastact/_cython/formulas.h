@@ -3,7 +3,7 @@
  * Included by activations.h once per type with these macros defined:
  *   T          the floating type (float or double)
  *   FA(name)   name with the type's suffix (sigmoid_forward → sigmoid_forward_f32)
- *   EXP, EXPM1, TANH, FMA, FABS   the elementary functions for T
+ *   EXP, EXPM1, TANH, LOG1P_UNIT, FMA, FABS   the elementary functions for T (vmath.h)
  * Every function takes the packed parameter array p[0 .. np-1] of fastact._catalog (already
  * in T) and follows scalar.py line by line; see there for the derivations:
  *   NAME_forward(x, p, np)            f(x)
@@ -775,7 +775,7 @@ FA_INLINE T FA(mish_vjp)(T g, T x, const T *p, int np) {
 /* ---- softplus(x, beta, threshold): x if βx > threshold else log(1 + e^(βx))/β; p = (β, thr) ---- */
 
 /* log(1 + e^z) = max(z, 0) + log1p(e^(−|z|)). */
-FA_INLINE T FA(softplus_of)(T z) { return (z > 0 ? z : (T)0) + LOG1P(EXP(-FABS(z))); }
+FA_INLINE T FA(softplus_of)(T z) { return (z > 0 ? z : (T)0) + LOG1P_UNIT(EXP(-FABS(z))); }
 
 FA_INLINE T FA(softplus_forward)(T x, const T *p, int np) {
     T beta = p[0], threshold = p[1];
@@ -806,7 +806,7 @@ FA_INLINE T FA(softplus_param_vjp)(T g, T x, const T *p, int np, int k) {
     T beta = p[0], threshold = p[1];
     T z = beta * x;
     T e = EXP(-FABS(z));
-    T h = -(FA(times_slope)(FABS(z), e / ((T)1 + e)) + LOG1P(e));
+    T h = -(FA(times_slope)(FABS(z), e / ((T)1 + e)) + LOG1P_UNIT(e));
     T below = g * (h / (beta * beta));
     return z > threshold ? (T)0 : below;
 }
@@ -927,7 +927,7 @@ FA_INLINE T FA(hardswish_vjp)(T g, T x, const T *p, int np) {
 /* ---- log_sigmoid: min(x, 0) − log1p(e^(−|x|)) ---- */
 
 FA_INLINE T FA(log_sigmoid_forward)(T x, const T *p, int np) {
-    return (x < 0 ? x : (T)0) - LOG1P(EXP(-FABS(x)));
+    return (x < 0 ? x : (T)0) - LOG1P_UNIT(EXP(-FABS(x)));
 }
 /* σ(−x). */
 FA_INLINE T FA(log_sigmoid_derivative)(T x, const T *p, int np) {

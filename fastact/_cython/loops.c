@@ -405,7 +405,7 @@ FA_INLINE ptrdiff_t fa_chunk_end(ptrdiff_t i, ptrdiff_t stop) {
         else if (op == 2)                                                                      \
             for (ptrdiff_t i = 0; i < n; i++) out[i] = fa_tanh_##S(x[i]);                      \
         else                                                                                   \
-            for (ptrdiff_t i = 0; i < n; i++) out[i] = fa_log1p_##S(x[i]);                     \
+            for (ptrdiff_t i = 0; i < n; i++) out[i] = fa_log1p_unit_##S(x[i]);                \
     }
 
 /* ---- one complete set of loops per instruction set ---- */

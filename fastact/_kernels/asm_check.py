@@ -27,7 +27,7 @@ from numba import from_dtype, njit
 
 from fastact._kernels import vmath
 
-FUNCTIONS = ("exp", "expm1", "log", "log1p", "tanh", "erf", "sigmoid")
+FUNCTIONS = ("exp", "expm1", "log", "log1p", "log1p_unit", "tanh", "erf", "sigmoid")
 DTYPES = (np.float32, np.float64)
 
 _PACKED_FP = re.compile(r"^\s*v\w*p[sd]\s.*%([xyz]mm)\d+", re.MULTILINE)

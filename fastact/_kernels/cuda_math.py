@@ -5,7 +5,7 @@ vectorizer. A GPU thread computes one element on its own, and libdevice's functi
 ``math.exp`` and friends compile to under numba-cuda) use the special-function units: ``expf``
 is nine instructions (a two-constant argument reduction, ``ex2.approx``, a scaling), against
 about forty for vmath's compensated polynomial. Importing this module registers, for the CUDA
-target only, ``vmath.exp``, ``expm1``, ``log``, ``log1p`` and ``tanh`` as the libdevice
+target only, ``vmath.exp``, ``expm1``, ``log``, ``log1p`` (also as ``log1p_unit``) and ``tanh`` as the libdevice
 functions of the argument's precision (integers in float64, as vmath does), and
 ``vmath.exp_scaled`` through float64 ``exp``, so the formulas of
 :mod:`fastact._kernels.scalar` are the one source of the math on both targets.
@@ -64,5 +64,6 @@ def _exp_scaled(x):
 
 
 for _public, _libdevice in ((vmath.exp, math.exp), (vmath.expm1, math.expm1), (vmath.log, math.log),
-                            (vmath.log1p, math.log1p), (vmath.tanh, math.tanh)):
+                            (vmath.log1p, math.log1p), (vmath.log1p_unit, math.log1p),
+                            (vmath.tanh, math.tanh)):
     _register(_public, _libdevice)

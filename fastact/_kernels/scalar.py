@@ -29,7 +29,7 @@ from numba.extending import overload, register_jitable
 
 from fastact._kernels.exact import fma, two_product, two_sum
 from fastact._kernels import vmath
-from fastact._kernels.vmath import exp, exp_scaled, expm1, log1p, tanh
+from fastact._kernels.vmath import exp, exp_scaled, expm1, log1p_unit, tanh
 
 #: Scalar functions are always inlined into the loops that call them: LLVM's own inliner
 #: declines the larger ones, and a call in the loop body stops vectorization.
@@ -954,7 +954,7 @@ def mish_vjp(g, x, p):
 @jitable
 def _softplus_of(z):
     """log(1 + e^z) = max(z, 0) + log1p(e^(−|z|))."""
-    return (z if z > 0 else type(z)(0)) + log1p(exp(-abs(z)))
+    return (z if z > 0 else type(z)(0)) + log1p_unit(exp(-abs(z)))
 
 
 @jitable
@@ -989,7 +989,7 @@ def softplus_param_vjp(g, x, p, k):
     T = type(x)
     z = p[0] * x
     e = exp(-abs(z))
-    h = -(_times_slope(abs(z), e / (T(1) + e)) + log1p(e))
+    h = -(_times_slope(abs(z), e / (T(1) + e)) + log1p_unit(e))
     return T(0) if z > p[1] else g * (h / (p[0] * p[0]))
 
 
@@ -1165,7 +1165,7 @@ def hardswish_vjp(g, x, p):
 @jitable
 def log_sigmoid_forward(x, p):
     T = type(x)
-    return (x if x < 0 else T(0)) - log1p(exp(-abs(x)))
+    return (x if x < 0 else T(0)) - log1p_unit(exp(-abs(x)))
 
 
 @jitable

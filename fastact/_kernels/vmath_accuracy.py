@@ -25,7 +25,9 @@ from numba import njit
 
 from fastact._kernels import vmath
 
-FUNCTIONS = ("exp", "expm1", "log", "log1p", "tanh", "erf", "sigmoid")
+FUNCTIONS = ("exp", "expm1", "log", "log1p", "log1p_unit", "tanh", "erf", "sigmoid")
+#: Functions defined on [0, 1] only: their log sweep covers the magnitudes up to 1, positive.
+UNIT_DOMAIN = ("log1p_unit",)
 
 # Uniform sweeps (lo, hi) per function and dtype, besides the log sweep.
 SWEEP_RANGES = {
@@ -37,6 +39,8 @@ SWEEP_RANGES = {
             np.float64: [(0.0, 4.0), (0.5, 1.5)]},
     "log1p": {np.float32: [(-1.0, 4.0), (-0.5, 0.5)],
               np.float64: [(-1.0, 4.0), (-0.5, 0.5)]},
+    "log1p_unit": {np.float32: [(0.0, 1.0), (0.9, 1.0)],
+                   np.float64: [(0.0, 1.0), (0.9, 1.0)]},
     "tanh": {np.float32: [(-10.0, 10.0), (-1.0, 1.0)],
              np.float64: [(-20.0, 20.0), (-1.0, 1.0)]},
     "erf": {np.float32: [(-4.5, 4.5), (-1.5, 1.5)],
@@ -46,13 +50,13 @@ SWEEP_RANGES = {
 }
 
 _FLOAT64_REFERENCE = {
-    "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p,
+    "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p, "log1p_unit": np.log1p,
     "tanh": np.tanh, "erf": scipy.special.erf, "sigmoid": scipy.special.expit,
 }
 
 _MPMATH_REFERENCE = {
     "exp": mpmath.exp, "expm1": mpmath.expm1, "log": mpmath.log,
-    "log1p": lambda x: mpmath.log1p(x), "tanh": mpmath.tanh,
+    "log1p": lambda x: mpmath.log1p(x), "log1p_unit": lambda x: mpmath.log1p(x), "tanh": mpmath.tanh,
     "erf": mpmath.erf, "sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
 }
 
@@ -78,13 +82,16 @@ def evaluate(name, x):
 
 def sample_inputs(name, dtype, n, seed=0):
     """n test inputs of dtype: half log-uniform over all finite magnitudes
-    (both signs), the rest uniform over SWEEP_RANGES[name][dtype]."""
+    (both signs; up to 1 and positive for UNIT_DOMAIN), the rest uniform over
+    SWEEP_RANGES[name][dtype]."""
     rng = np.random.default_rng(seed)
     info = np.finfo(dtype)
-    lo_exp, hi_exp = np.log2(float(info.smallest_subnormal)), np.log2(float(info.max))
+    unit = name in UNIT_DOMAIN
+    lo_exp, hi_exp = np.log2(float(info.smallest_subnormal)), 0.0 if unit else np.log2(float(info.max))
     n_log = n // 2
     magnitude = np.exp2(rng.uniform(lo_exp, hi_exp, n_log))
-    parts = [(magnitude * rng.choice([-1.0, 1.0], n_log)).astype(dtype)]
+    signs = 1.0 if unit else rng.choice([-1.0, 1.0], n_log)
+    parts = [(magnitude * signs).astype(dtype)]
     ranges = SWEEP_RANGES[name][dtype]
     for lo, hi in ranges:
         parts.append(rng.uniform(lo, hi, (n - n_log) // len(ranges)).astype(dtype))
