@@ -72,11 +72,17 @@ def test_concurrent_calls_from_python_threads_are_correct():
         np.testing.assert_array_equal(back, fastact.elu_backward(x, x, backend="numba"))
 
 
-def run_python(code, **env):
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+def run_python(code, *args, **env):
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
                             env={**os.environ, **env}, timeout=300)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def run_python_async(code, *args, **env):
+    """``code`` started in a new process (``communicate()`` gives its output)."""
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], stdout=subprocess.PIPE,
+                            text=True, env={**os.environ, **env})
 
 
 def test_import_compiles_nothing_and_does_not_import_numba():
@@ -133,6 +139,26 @@ def test_parallel_loops_load_from_the_disk_cache(tmp_path):
     first = run_python(script, NUMBA_CACHE_DIR=str(tmp_path))
     second = run_python(script, NUMBA_CACHE_DIR=str(tmp_path))
     assert (first.split(), second.split()) == (["0", "1"], ["1", "0"])
+
+
+def test_loops_of_one_factory_cached_by_different_processes_keep_their_formulas(tmp_path):
+    """Two processes each compile the serial and parallel derivative loop of one sigmoid formula
+    (slope 1 has its own set) into one cache; a third loads both. numba names compiled code by
+    qualified name and a per-process counter: with one qualified name per factory, the two
+    processes gave different formulas the same symbols, and the third process ran the
+    slope-1 loop for slope 1.5."""
+    script = """
+        import sys, numpy as np, fastact
+        x = np.linspace(-5, 5, 1 << 16)
+        for slope in map(float, sys.argv[1:]):
+            got = fastact.sigmoid_derivative(x, slope=slope, backend="numba")
+            want = fastact.sigmoid_derivative(x, slope=slope, backend="numpy")
+            print(bool(np.allclose(got, want, rtol=1e-12)))
+    """
+    env = {"NUMBA_CACHE_DIR": str(tmp_path)}
+    compilers = [run_python_async(script, slope, **env) for slope in ("1.0", "1.5")]
+    assert [c.communicate()[0].split() for c in compilers] == [["True"], ["True"]]
+    assert run_python(script, "1.0", "1.5", **env).split() == ["True", "True"]
 
 
 @pytest.mark.parametrize("n", [0, 1, 15, 4095, 4096, 32768, 40001, 1_000_003, 30_000_000])

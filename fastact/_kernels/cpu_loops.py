@@ -59,6 +59,19 @@ class _KeyedDataFile(caching.IndexDataCacheFile):
 
 
 def _jit(loop, parallel: bool):
+    """``loop`` compiled lazily with the options above, cached on disk where that is possible.
+
+    Its qualified name gets the names of the functions it closes over (its formulas): numba
+    names a compiled function by qualname and a per-process counter, and cached code of one
+    factory compiled in different processes could otherwise carry the same symbol for
+    different formulas; loaded into one process, the second one's calls went to the first's
+    code (seen: sigmoid′ with slope 1.5 running the slope-1 loop). It also gives each formula
+    its own cache index file.
+    """
+    formulas = [value.__name__ for value in (cell.cell_contents for cell in loop.__closure__ or ())
+                if isinstance(value, types.FunctionType)]
+    if formulas:
+        loop.__qualname__ = f"{loop.__qualname__}.{'.'.join(formulas)}"
     try:
         dispatcher = njit(cache=True, parallel=parallel, **_OPTIONS)(loop)
     except RuntimeError:  # numba found no writable cache location
@@ -268,6 +281,7 @@ def split_loop(serial_loop):
         raise ValueError(f"split_loop: serial loops over 1 to 3 arrays, not {arrays}")
     loop = types.FunctionType(loop.__code__, {**globals(), "serial": serial_loop}, loop.__name__,
                               None, loop.__closure__)
+    loop.__qualname__ = f"split_loop.{serial_loop.py_func.__qualname__}"  # unique: see _jit
     return _jit(loop, True)
 
 
