@@ -35,20 +35,22 @@ FA_INLINE T FA(two_sum)(T a, T b, T *err) {
 
 /* ---- sigmoid pieces: e = exp(-|z|), s = 1/(1+e); σ(z) = s (z >= 0) or e·s; σ'(z) = e·s² ---- */
 
-/* s = 1/(1 + e) and *e = exp(−|z|) (scalar.py's _sigmoid_parts): σ(z) = s (z >= 0) or e·s. */
-FA_INLINE T FA(sig_parts)(T z, T *e) {
-    *e = EXP(-FABS(z));
-    return (T)1 / ((T)1 + *e);
-}
-/* σ(z + dz) for a rounding error dz: σ(z) + dz·σ'(z). */
+/* σ(z + dz) for a rounding error dz: σ(z) + dz·σ'(z), σ(z) = s (z >= 0) or e·s, σ′(z) = e·s²,
+ * s = 1/(1 + e), e = e^(−|z|) from EXP_SCALED (scaled by 2^S: one power of 2 and one clamp fewer
+ * than EXP), the scale undone after the products, so that a subnormal σ(z) rounds once; 0 below
+ * EXP_SCALED's clamp, where σ rounds to 0 (and e, held at the clamp, would carry dz's term). */
 FA_INLINE T FA(sig)(T z, T dz) {
-    T e, s = FA(sig_parts)(z, &e);
-    return (z >= 0 ? s : e * s) + dz * (e * s * s);
+    T scaled = EXP_SCALED(-FABS(z)), e = scaled * (T)EXP_SCALE;
+    T s = (T)1 / ((T)1 + e);
+    T below = (scaled * s + dz * (scaled * s * s)) * (T)EXP_SCALE;
+    below = z < (T)EXP_SCALED_LO ? (T)0 : below;
+    return z >= 0 ? s + dz * (e * s * s) : below;
 }
 /* σ(z) for an exact z: sig without the dz term (which a constant 0 does not remove: 0·inf). */
 FA_INLINE T FA(sigma)(T z) {
-    T e, s = FA(sig_parts)(z, &e);
-    return z >= 0 ? s : e * s;
+    T scaled = EXP_SCALED(-FABS(z));
+    T s = (T)1 / ((T)1 + scaled * (T)EXP_SCALE);
+    return z >= 0 ? s : (scaled * s) * (T)EXP_SCALE;
 }
 
 /* a·σ'(z + dz) = a·e/(1 + e)², e = exp(−|z|): 1 + e = h + l exactly (fast two-sum), (1 + e)² =
