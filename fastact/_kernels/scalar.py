@@ -51,17 +51,29 @@ def _sigmoid_parts(z):
 
 @jitable
 def _sigmoid(z, dz):
-    """sigma(z + dz) for a rounding error dz (|dz| <= ulp(z)/2): sigma(z) + dz * sigma'(z)."""
-    e, s = _sigmoid_parts(z)
-    return (s if z >= 0 else e * s) + dz * (e * s * s)
+    """sigma(z + dz) for a rounding error dz (|dz| <= ulp(z)/2): sigma(z) + dz * sigma'(z), with
+    e = e^(−|z|) from exp_scaled (one clamp and one power of 2 fewer than exp), the scale undone
+    after the products, so that a subnormal sigma rounds once; 0 below exp_scaled's clamp,
+    where sigma rounds to 0 (and e, held at the clamp, would carry dz's term)."""
+    T = type(z)
+    unscale, lo = _exp_scale(T)
+    scaled = exp_scaled(-abs(z))
+    e = scaled * unscale
+    s = T(1) / (T(1) + e)
+    below = (scaled * s + dz * (scaled * s * s)) * unscale
+    below = T(0) if z < lo else below
+    return s + dz * (e * s * s) if z >= 0 else below
 
 
 @jitable
 def _sigma(z):
     """σ(z) for an exact z: :func:`_sigmoid` without the dz term (which a literal 0 does not
     remove: 0·inf is NaN, so LLVM keeps the multiply)."""
-    e, s = _sigmoid_parts(z)
-    return s if z >= 0 else e * s
+    T = type(z)
+    unscale = _exp_scale(T)[0]
+    scaled = exp_scaled(-abs(z))
+    s = T(1) / (T(1) + scaled * unscale)
+    return s if z >= 0 else (scaled * s) * unscale
 
 
 @jitable

@@ -511,10 +511,11 @@ def exp_scaled(x):
     """e**x * 2**S for x <= 0 (S = 48 for float32, 128 for float64), normal down to the clamp
     ``EXP_SCALED[width][1]`` (-112, -760): for products x*e**x whose factor e**x is subnormal,
     scaled back by one rounding at the end."""
-    scale, lo = EXP_SCALED[32 if isinstance(x, np.float32) else 64]
+    result_type = np.float32 if isinstance(x, np.float32) else float  # as compiled code returns
+    scale, lo = EXP_SCALED[32 if result_type is np.float32 else 64]
     x = lo if x < lo else float(x)  # NaN passes
     if not x < -700.0:  # e**x normal in float64 (or NaN)
-        return math.exp(x) * scale
+        return result_type(math.exp(x) * scale)
     # exp(x + S*ln2) with S*ln2 as hi + lo: the sum with hi is exact down here
     bits = math.log2(scale)
     e = math.exp(x + bits * _F64.LN2_HI)
