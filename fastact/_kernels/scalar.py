@@ -37,6 +37,15 @@ jitable = register_jitable(forceinline=True)
 
 
 @jitable
+def _exp_neg_abs(z):
+    """e^(−|z|) as the sigmoid pieces take it: exp_scaled (one clamp and one power of 2 fewer
+    than exp), scaled back. Formulas that need e and σ of the same z then evaluate the
+    exponential once (LLVM merges the identical calls; with exp here and exp_scaled in σ, mish′
+    and gelu′'s tanh form ran 30 % slower)."""
+    return exp_scaled(-abs(z)) * _exp_scale(type(z))[0]
+
+
+@jitable
 def _sigmoid_parts(z):
     """Return (e, s) with e = exp(-|z|) and s = 1 / (1 + e); both never overflow.
 
@@ -45,7 +54,7 @@ def _sigmoid_parts(z):
     (:mod:`fastact._kernels.exact`): without it, e^z loses |z| * eps of relative accuracy.
     """
     T = type(z)
-    e = exp(-abs(z))
+    e = _exp_neg_abs(z)
     return e, T(1) / (T(1) + e)
 
 
@@ -81,7 +90,7 @@ def _sigmoid_slope_parts(a, z):
     """(q, correction, c): a·σ′(z) = q + correction and c = (1 − e)/(1 + e), e = exp(−|z|), for
     :func:`_scaled_sigmoid_slope` (which says how)."""
     T = type(z)
-    e = exp(-abs(z))
+    e = _exp_neg_abs(z)
     h = T(1) + e
     l = e - (h - T(1))
     hh = h * h
@@ -248,7 +257,7 @@ def msaf_param_vjp(g, x, p, k):
 def sym_msaf_forward(x, p):
     T = type(x)
     z, dz = two_sum(x, p[0])
-    return _sigmoid(z, dz) - _sigmoid(-x, T(0))
+    return _sigmoid(z, dz) - _sigma(-x)
 
 
 @jitable
@@ -882,7 +891,7 @@ def swish_param_vjp(g, x, p, k):
 def _mish_parts(x):
     """(t, 1 − t²) with t = tanh(softplus(x)) = n/(n + 2), n = e^x(e^x + 2), from e = e^(−|x|)."""
     T = type(x)
-    e = exp(-abs(x))
+    e = _exp_neg_abs(x)
     ee = e * e
     positive = x >= 0  # for x ≥ 0, n and n + 2 are divided by e^(2x)
     num = T(1) + T(2) * e if positive else e * (e + T(2))
@@ -952,7 +961,7 @@ def mish_derivative(x, p):
     if _narrow(T):
         return T(_mish_slope32(np.float32(x)))
     t, one_minus_t2 = _mish_parts(x)
-    return t + _times_slope(x, _sigmoid(x, T(0)) * one_minus_t2)
+    return t + _times_slope(x, _sigma(x) * one_minus_t2)
 
 
 @jitable
@@ -966,7 +975,7 @@ def mish_vjp(g, x, p):
 @jitable
 def _softplus_of(z):
     """log(1 + e^z) = max(z, 0) + log1p(e^(−|z|))."""
-    return (z if z > 0 else type(z)(0)) + log1p_unit(exp(-abs(z)))
+    return (z if z > 0 else type(z)(0)) + log1p_unit(_exp_neg_abs(z))
 
 
 @jitable
@@ -1000,7 +1009,7 @@ def softplus_param_vjp(g, x, p, k):
     with e = e^(−|z|) (the two terms never cancel); 0 above the threshold."""
     T = type(x)
     z = p[0] * x
-    e = exp(-abs(z))
+    e = _exp_neg_abs(z)
     h = -(_times_slope(abs(z), e / (T(1) + e)) + log1p_unit(e))
     return T(0) if z > p[1] else g * (h / (p[0] * p[0]))
 
@@ -1177,14 +1186,14 @@ def hardswish_vjp(g, x, p):
 @jitable
 def log_sigmoid_forward(x, p):
     T = type(x)
-    return (x if x < 0 else T(0)) - log1p_unit(exp(-abs(x)))
+    return (x if x < 0 else T(0)) - log1p_unit(_exp_neg_abs(x))
 
 
 @jitable
 def log_sigmoid_derivative(x, p):
     """σ(−x)."""
     T = type(x)
-    return _sigmoid(-x, T(0))
+    return _sigma(-x)
 
 
 @jitable
