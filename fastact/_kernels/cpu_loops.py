@@ -61,17 +61,17 @@ class _KeyedDataFile(caching.IndexDataCacheFile):
 def _jit(loop, parallel: bool):
     """``loop`` compiled lazily with the options above, cached on disk where that is possible.
 
-    Its qualified name gets the names of the functions it closes over (its formulas): numba
-    names a compiled function by qualname and a per-process counter, and cached code of one
-    factory compiled in different processes could otherwise carry the same symbol for
-    different formulas; loaded into one process, the second one's calls went to the first's
-    code (seen: sigmoid′ with slope 1.5 running the slope-1 loop). It also gives each formula
-    its own cache index file.
+    Its qualified name gets the names of the functions it closes over (its formulas) and a hash
+    of all its closure values (formulas, cache tag, constants): numba names a compiled function
+    by qualified name and a per-process counter, and cached loops of one factory compiled in
+    different processes could otherwise carry the same symbol for different formulas; loaded
+    into one process, the second one's calls went to the first's code (seen: sigmoid′ with
+    slope 1.5 running the slope-1 loop). It also gives each loop its own cache index file.
     """
-    formulas = [value.__name__ for value in (cell.cell_contents for cell in loop.__closure__ or ())
-                if isinstance(value, types.FunctionType)]
-    if formulas:
-        loop.__qualname__ = f"{loop.__qualname__}.{'.'.join(formulas)}"
+    closure = tuple(cell.cell_contents for cell in loop.__closure__ or ())
+    formulas = [value.__name__ for value in closure if isinstance(value, types.FunctionType)]
+    digest = hashlib.sha256(serialize.dumps(closure)).hexdigest()[:12]
+    loop.__qualname__ = ".".join([loop.__qualname__, *formulas, digest])
     try:
         dispatcher = njit(cache=True, parallel=parallel, **_OPTIONS)(loop)
     except RuntimeError:  # numba found no writable cache location
@@ -281,7 +281,7 @@ def split_loop(serial_loop):
         raise ValueError(f"split_loop: serial loops over 1 to 3 arrays, not {arrays}")
     loop = types.FunctionType(loop.__code__, {**globals(), "serial": serial_loop}, loop.__name__,
                               None, loop.__closure__)
-    loop.__qualname__ = f"split_loop.{serial_loop.py_func.__qualname__}"  # unique: see _jit
+    loop.__qualname__ = "split_loop.loop"  # _jit appends the hash of tag, which names the serial loop
     return _jit(loop, True)
 
 
