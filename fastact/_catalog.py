@@ -103,9 +103,7 @@ class Activation:
         if self.from_y is None:
             raise ValueError(f"{self.name}_backward: the output y does not determine the "
                              f"derivative; pass the input x instead")
-        if self.from_y_check is None:
-            return
-        message = self.from_y_check(dict(zip(self.param_names, values)))
+        message = self.from_y_check and self.from_y_check(dict(zip(self.param_names, values)))
         if message:
             raise ValueError(f"{self.name}_backward from y: {message}")
 

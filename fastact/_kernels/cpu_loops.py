@@ -251,10 +251,10 @@ def split_loop(serial_loop):
     Disk cache: the parallel loop reaches the serial one as the global ``serial``, not as a
     closure variable, because numba's cache key pickles closure variables and a dispatcher
     pickles with a random id (every process would miss); what identifies the serial loop in
-    the key is ``tag``: its name and a hash of its closure values (as in its own key).
+    the key is ``tag``: its qualified name, which :func:`_jit` made carry its formulas' names and
+    a hash of its closure values.
     """
-    serial_key = serialize.dumps(tuple(cell.cell_contents for cell in serial_loop.py_func.__closure__ or ()))
-    tag = f"{_cache_tag(True)}-{serial_loop.py_func.__qualname__}-{hashlib.sha256(serial_key).hexdigest()[:16]}"
+    tag = f"{_cache_tag(True)}-{serial_loop.py_func.__qualname__}"
     arrays = serial_loop.py_func.__code__.co_argcount - 1
     if arrays == 1:
         def loop(a, p):
@@ -281,7 +281,6 @@ def split_loop(serial_loop):
         raise ValueError(f"split_loop: serial loops over 1 to 3 arrays, not {arrays}")
     loop = types.FunctionType(loop.__code__, {**globals(), "serial": serial_loop}, loop.__name__,
                               None, loop.__closure__)
-    loop.__qualname__ = "split_loop.loop"  # _jit appends the hash of tag, which names the serial loop
     return _jit(loop, True)
 
 
