@@ -1,4 +1,5 @@
-"""Derivatives at and near their zeros, against mpmath: silu′, swish′ (= silu′(βx)), gelu′, mish′.
+"""Derivatives at and near their zeros, against mpmath: silu′, swish′ (= silu′(βx)), gelu′ (both
+forms), mish′.
 
 f′ = a − b cancels at a zero of f′, so a formula that is not built for it loses all relative
 accuracy there (the sweep of test_accuracy.py never comes close enough to notice). These sample
@@ -18,15 +19,23 @@ import fastact
 
 mpmath.mp.dps = 50
 
-#: silu′'s zero (1 + x + e^x = 0) and gelu′'s (Φ(x) + xφ(x) = 0).
+#: silu′'s zero (1 + x + e^x = 0), gelu′'s (Φ(x) + xφ(x) = 0) and that of gelu′'s tanh form.
 SILU_ZERO = -1.2784645427610738
 GELU_ZERO = -0.7517915246935645
+GELU_TANH_ZERO = -0.7524614220710163
 MISH_ZERO = -1.1924312145154952
 
 
 def _mish_slope(x):
     t = mpmath.tanh(mpmath.log1p(mpmath.exp(x)))
     return t + x * (1 - t * t) / (1 + mpmath.exp(-x))
+
+
+def _gelu_tanh_slope(x):
+    """d/dx x·σ(w), w = 2√(2/π)(x + 0.044715x³), with the decimal 0.044715 the kernels carry."""
+    k, c = mpmath.mpf("0.044715"), 2 * mpmath.sqrt(2 / mpmath.pi)
+    s = 1 / (1 + mpmath.exp(-c * (x + k * x**3)))
+    return s + x * s * (1 - s) * c * (1 + 3 * k * x * x)
 
 
 def _silu_slope(z):
@@ -42,6 +51,7 @@ CASES = [
     ("swish", {"beta": -0.6}, (np.float32, np.float64), SILU_ZERO / -0.6,
      lambda x, p: _silu_slope(mpmath.mpf(p["beta"]) * x)),
     ("gelu", {}, (np.float32, np.float64), GELU_ZERO, lambda x, p: mpmath.ncdf(x) + x * mpmath.npdf(x)),
+    ("gelu", {"approximate": "tanh"}, (np.float32, np.float64), GELU_TANH_ZERO, lambda x, p: _gelu_tanh_slope(x)),
     ("mish", {}, (np.float32,), MISH_ZERO, lambda x, p: _mish_slope(x)),
 ]
 
@@ -70,7 +80,7 @@ def ulp_errors(got, want, dtype):
 
 def measure(name, params, dtype, zero, reference, backend, n):
     x = near_zero(zero, dtype, n)
-    values = {k: float(dtype(v)) for k, v in params.items()}
+    values = {k: v if isinstance(v, str) else float(dtype(v)) for k, v in params.items()}
     want = [reference(mpmath.mpf(float(v)), values) for v in x]
     got = getattr(fastact, name + "_derivative")(x, **params, backend=backend)
     return x, ulp_errors(got, want, dtype)

@@ -40,17 +40,19 @@ FA_INLINE T FA(two_sum)(T a, T b, T *err) {
  * (gcc merges the identical EXP_SCALED calls; with EXP here and EXP_SCALED in σ it did not). */
 FA_INLINE T FA(exp_neg_abs)(T z) { return EXP_SCALED(-FABS(z)) * (T)EXP_SCALE; }
 
-/* σ(z + dz) for a rounding error dz: σ(z) + dz·σ'(z), σ(z) = s (z >= 0) or e·s, σ′(z) = e·s²,
- * s = 1/(1 + e), e = e^(−|z|) from EXP_SCALED (scaled by 2^S: one power of 2 and one clamp fewer
- * than EXP), the scale undone after the products, so that a subnormal σ(z) rounds once; 0 below
- * EXP_SCALED's clamp, where σ rounds to 0 (and e, held at the clamp, would carry dz's term). */
-FA_INLINE T FA(sig)(T z, T dz) {
-    T scaled = EXP_SCALED(-FABS(z)), e = scaled * (T)EXP_SCALE;
-    T s = (T)1 / ((T)1 + e);
-    T below = (scaled * s + dz * (scaled * s * s)) * (T)EXP_SCALE;
-    below = z < (T)EXP_SCALED_LO ? (T)0 : below;
-    return z >= 0 ? s + dz * (e * s * s) : below;
+/* σ(z + dz)·2^S for a rounding error dz, S of EXP_SCALED: σ(z) + dz·σ'(z), σ(z) = s (z >= 0)
+ * or e·s, σ'(z) = e·s², s = 1/(1 + e), e = e^(−|z|) from EXP_SCALED (scaled by 2^S: one power of
+ * 2 and one clamp fewer than EXP). Normal where σ is subnormal: a product with it, scaled back
+ * once, rounds once (sig; gelu's tanh form near x = −21). 0 below EXP_SCALED's clamp, where σ
+ * rounds to 0 (and e, held at the clamp, would carry dz's term). */
+FA_INLINE T FA(sig_times_scale)(T z, T dz) {
+    T scaled = EXP_SCALED(-FABS(z));
+    T s = (T)1 / ((T)1 + scaled * (T)EXP_SCALE);
+    T v = (z >= 0 ? s * ((T)1 / (T)EXP_SCALE) : scaled * s) + dz * (scaled * s * s);
+    return z < (T)EXP_SCALED_LO ? (T)0 : v;
 }
+/* σ(z + dz): sig_times_scale scaled back, so that a subnormal σ(z) rounds once. */
+FA_INLINE T FA(sig)(T z, T dz) { return FA(sig_times_scale)(z, dz) * (T)EXP_SCALE; }
 /* σ(z) for an exact z: sig without the dz term (which a constant 0 does not remove: 0·inf). */
 FA_INLINE T FA(sigma)(T z) {
     T scaled = EXP_SCALED(-FABS(z));
@@ -60,15 +62,17 @@ FA_INLINE T FA(sigma)(T z) {
 
 /* a·σ'(z + dz) = a·e/(1 + e)², e = exp(−|z|): 1 + e = h + l exactly (fast two-sum), (1 + e)² =
  * hh + hh_lo (fma), a·e = n + n_lo exactly; q = n·(1/hh) corrected once by its residual, plus the
- * first-order term of dz, σ'(z)·dz·(1 − 2σ(z)) with 1 − 2σ(z) = −sign(z)·(1 − e)/(1 + e). */
-FA_INLINE T FA(scaled_sig_slope_)(T a, T z, T dz, int exact) {
-    T e = FA(exp_neg_abs)(z);
+ * first-order term of dz, σ'(z)·dz·(1 − 2σ(z)) with 1 − 2σ(z) = −sign(z)·(1 − e)/(1 + e).
+ * times_scale (a constant): the result × 2^S, S of EXP_SCALED, normal where σ' is subnormal (for
+ * a product scaled back once); beyond the clamp of EXP_SCALED it is not 0 (the caller's to zero). */
+FA_INLINE T FA(scaled_sig_slope_)(T a, T z, T dz, int exact, int times_scale) {
+    T scaled = EXP_SCALED(-FABS(z)), e = scaled * (T)EXP_SCALE;
     T h = (T)1 + e;
     T l = e - (h - (T)1);
     T hh = h * h;
     T hh_lo = FMA(h, h, -hh) + (T)2 * h * l;
     T inv = (T)1 / hh;
-    T n_lo, n = FA(two_product)(a, e, &n_lo);
+    T n_lo, n = FA(two_product)(a, times_scale ? scaled : e, &n_lo);
     T q = n * inv;
     T residual = FMA(-q, hh, n) + (n_lo - q * hh_lo);
     if (exact)   /* a constant: dz is 0, and so is its term */
@@ -76,9 +80,9 @@ FA_INLINE T FA(scaled_sig_slope_)(T a, T z, T dz, int exact) {
     T c = ((T)1 - e) * h * inv;
     return q + (residual * inv + q * dz * (z >= 0 ? -c : c));
 }
-FA_INLINE T FA(scaled_sig_slope)(T a, T z, T dz) { return FA(scaled_sig_slope_)(a, z, dz, 0); }
+FA_INLINE T FA(scaled_sig_slope)(T a, T z, T dz) { return FA(scaled_sig_slope_)(a, z, dz, 0, 0); }
 /* a·σ'(z) for an exact z. */
-FA_INLINE T FA(scaled_sigma_slope)(T a, T z) { return FA(scaled_sig_slope_)(a, z, (T)0, 1); }
+FA_INLINE T FA(scaled_sigma_slope)(T a, T z) { return FA(scaled_sig_slope_)(a, z, (T)0, 1, 0); }
 
 #ifdef FA_DOUBLE_PASS
 /* σ(z) and *slope = σ'(z) = e·s² by plain roundings: for float results computed in double. */
@@ -295,6 +299,8 @@ FA_INLINE T FA(elu_param_vjp)(T g, T x, const T *p, int np, int k) {
 #define FA_GELU_C2_LO -9.96930880911092e-17
 #define FA_GELU_K_HI 0.044715 /* 0.044715 as hi + lo */
 #define FA_GELU_K_LO 2.1960211427085595e-18
+#define FA_GELU_K3_HI 0.134145 /* 3·0.044715 as hi + lo */
+#define FA_GELU_K3_LO 1.3526957332032908e-17
 /* The result is a float (a formula that computes in double then needs no compensation). */
 #define FA_NARROW (sizeof(T) == sizeof(float))
 #endif
@@ -396,31 +402,76 @@ FA_INLINE T FA(gelu_tanh_arg)(T x, T *dw) {
     return w;
 }
 
+/* dw/dx = 2√(2/π)(1 + 3·0.044715x²) as d + *dd. */
+FA_INLINE T FA(gelu_tanh_arg_slope)(T x, T *dd) {
+    T ex2, x2 = FA(two_product)(x, x, &ex2);
+    T et, t = FA(two_product)((T)FA_GELU_K3_HI, x2, &et);
+    et += (T)FA_GELU_K3_HI * ex2 + (T)FA_GELU_K3_LO * x2;
+    T eb, b = FA(two_sum)((T)1, t, &eb);
+    eb += et;
+    T ed, d = FA(two_product)((T)FA_GELU_C2_HI, b, &ed);
+    *dd = ed + ((T)FA_GELU_C2_HI * eb + (T)FA_GELU_C2_LO * b);
+    return d;
+}
+
 /* 2u in double's plain roundings, for a float result. */
 FA_INLINE T FA(gelu_tanh_arg_narrow)(T x) {
     return ((T)FA_GELU_C2_HI * x) * ((T)1 + (T)FA_GELU_K_HI * (x * x));
 }
 
-/* The tanh form's σ(2u) and *slope = σ'(2u): compensated, or for a float result (narrow) in
- * double's plain roundings. */
-FA_INLINE T FA(gelu_tanh_cdf)(T x, T *slope, int narrow) {
-    if (narrow)
-        return FA(plain_sigma)(FA(gelu_tanh_arg_narrow)(x), slope);
+/* The tanh form's σ(2u) and *slope = σ'(2u): compensated, both × 2^S (S of EXP_SCALED: normal
+ * where σ and σ' are subnormal, near x = −21), or for a float result (narrow) in double's plain
+ * roundings, unscaled. Returns the factor that scales them back (2^−S, or 1). */
+FA_INLINE T FA(gelu_tanh_cdf)(T x, T *cdf, T *slope, int narrow) {
+    if (narrow) {
+        *cdf = FA(plain_sigma)(FA(gelu_tanh_arg_narrow)(x), slope);
+        return (T)1;
+    }
     T dw, w = FA(gelu_tanh_arg)(x, &dw);
-    *slope = FA(sig_slope)(w, dw);
-    return FA(sig)(w, dw);
+    T slope_s = FA(scaled_sig_slope_)((T)1, w, dw, 0, 1);
+    *slope = FABS(w) > -(T)EXP_SCALED_LO ? (T)0 : slope_s;   /* rounds to 0 beyond the clamp */
+    *cdf = FA(sig_times_scale)(w, dw);
+    return (T)EXP_SCALE;
 }
 
-/* The tanh form's f and f′ in double (narrow: for a float result). */
+/* The tanh form's f and f′ in double (narrow: for a float result), scaled back after the
+ * products with x (a subnormal σ or σ' rounds once). */
 FA_INLINE T FA(gelu_tanh_wide_forward)(T x, int narrow) {
-    T unused, cdf = FA(gelu_tanh_cdf)(x, &unused, narrow);
-    return cdf == 0 ? (T)-0.0 : x * cdf;   /* the limit −0 at x = −inf, where x·0 is NaN */
+    T cdf, unused, unscale = FA(gelu_tanh_cdf)(x, &cdf, &unused, narrow);
+    if (cdf == 0)
+        return (T)-0.0;   /* the limit −0 at x = −inf, where x·0 is NaN */
+    return x >= 0 ? x * (cdf * unscale) : (x * cdf) * unscale;   /* σ ≥ ½ for x ≥ 0: no overflow */
 }
+/* The zero x0 of the tanh form's f′ as hi + lo, and Q(u) = M(x0 + u)/u = Q0 + u·R(τ), τ = u + 0.45,
+ * M = 1 + e^w + x·dw/dx: Q0 as hi + lo, R highest degree first (scalar.py's _GELU_TANH_X0, _Q0, _R). */
+#define FA_GELU_TANH_X0_HI -0.7524614220710163
+#define FA_GELU_TANH_X0_LO 3.635560509207687e-17
+#define FA_GELU_TANH_Q0_HI 2.4606567646302393
+#define FA_GELU_TANH_Q0_LO 1.3772482058913877e-16
+static const double fa_gelu_tanh_r[21] = {
+    7.313322521434181e-13, 3.9146654740086436e-12, 1.2841617639990552e-11, 5.520608791754863e-11,
+    3.048850788859007e-10, 1.5078870087720685e-09, 6.230273329498285e-09, 2.738567285851373e-08,
+    1.308858128521207e-07, 5.43716456571028e-07, 2.091707143844513e-06, 8.879419386202167e-06,
+    3.636408321650806e-05, 0.00012823746810006905, 0.00045096910314364034, 0.0016837165155725667,
+    0.0055985840196731565, 0.015948189107040277, 0.04575545436429555, 0.3471347379178677,
+    -0.26710585236791845};
+/* f′ = σ(w) + x·σ'(w)·dw/dx; for a double result x·dw/dx as a double-word, and with u = x − x0 in
+ * (−1.7, 0.8) around f′'s zero, where the terms cancel more, σ'(w)·M, M = u·(Q0 + u·R(τ))
+ * (scalar.py's _gelu_tanh_derivative64). */
 FA_INLINE T FA(gelu_tanh_wide_derivative)(T x, int narrow) {
-    T slope, cdf = FA(gelu_tanh_cdf)(x, &slope, narrow);
-    /* × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0 */
-    T inner = (T)FA_GELU_C2_HI * ((T)1 + (T)3 * (T)FA_GELU_K_HI * (x * x));
-    return cdf + (slope == 0 ? (T)0 : x * slope * inner);
+    T cdf, slope, unscale = FA(gelu_tanh_cdf)(x, &cdf, &slope, narrow);
+    /* × dw/dx, unless σ' is 0 */
+    if (narrow)
+        return slope == 0 ? cdf : FMA(x * ((T)FA_GELU_C2_HI * FMA((T)FA_GELU_K3_HI, x * x, (T)1)), slope, cdf);
+    T dd, d = FA(gelu_tanh_arg_slope)(x, &dd);
+    T et, t = FA(two_product)(x, d, &et);
+    T direct = (slope == 0 ? cdf : FMA(t, slope, FMA(et + x * dd, slope, cdf))) * unscale;
+    T uh = x - (T)FA_GELU_TANH_X0_HI;
+    T tau = uh + (T)0.45;
+    T low = uh * FMA(uh, fa_poly_f64(fa_gelu_tanh_r, 21, tau), (T)FA_GELU_TANH_Q0_LO)
+            - (T)FA_GELU_TANH_X0_LO * (T)FA_GELU_TANH_Q0_HI;
+    T near = (slope * FMA(uh, (T)FA_GELU_TANH_Q0_HI, low)) * unscale;
+    return FABS(tau) < (T)1.25 ? near : direct;
 }
 
 /* The erf form for double (scalar.py's _gelu64 and _gelu_slope64), as the float one below with

@@ -59,19 +59,24 @@ def _sigmoid_parts(z):
 
 
 @jitable
-def _sigmoid(z, dz):
-    """sigma(z + dz) for a rounding error dz (|dz| <= ulp(z)/2): sigma(z) + dz * sigma'(z), with
-    e = e^(−|z|) from exp_scaled (one clamp and one power of 2 fewer than exp), the scale undone
-    after the products, so that a subnormal sigma rounds once; 0 below exp_scaled's clamp,
-    where sigma rounds to 0 (and e, held at the clamp, would carry dz's term)."""
+def _sigmoid_times_scale(z, dz):
+    """σ(z + dz)·2^S for a rounding error dz (|dz| <= ulp(z)/2), S of exp_scaled: σ(z) +
+    dz·σ′(z), σ(z) = s (z >= 0) or e·s, σ′(z) = e·s², s = 1/(1 + e), e = e^(−|z|) from exp_scaled
+    (one clamp and one power of 2 fewer than exp). Normal where σ is subnormal: a product with it,
+    scaled back once, rounds once (:func:`_sigmoid`; gelu's tanh form near x = −21). 0 below
+    exp_scaled's clamp, where σ rounds to 0 (and e, held at the clamp, would carry dz's term)."""
     T = type(z)
     unscale, lo = _exp_scale(T)
     scaled = exp_scaled(-abs(z))
-    e = scaled * unscale
-    s = T(1) / (T(1) + e)
-    below = (scaled * s + dz * (scaled * s * s)) * unscale
-    below = T(0) if z < lo else below
-    return s + dz * (e * s * s) if z >= 0 else below
+    s = T(1) / (T(1) + scaled * unscale)
+    v = (s * (T(1) / unscale) if z >= 0 else scaled * s) + dz * (scaled * s * s)
+    return T(0) if z < lo else v
+
+
+@jitable
+def _sigmoid(z, dz):
+    """σ(z + dz): :func:`_sigmoid_times_scale` scaled back, so that a subnormal σ rounds once."""
+    return _sigmoid_times_scale(z, dz) * _exp_scale(type(z))[0]
 
 
 @jitable
@@ -86,17 +91,20 @@ def _sigma(z):
 
 
 @jitable
-def _sigmoid_slope_parts(a, z):
+def _sigmoid_slope_parts(a, z, times_scale):
     """(q, correction, c): a·σ′(z) = q + correction and c = (1 − e)/(1 + e), e = exp(−|z|), for
-    :func:`_scaled_sigmoid_slope` (which says how)."""
+    :func:`_scaled_sigmoid_slope` (which says how). ``times_scale`` (a literal): q and correction
+    × 2^S, S of exp_scaled, normal where σ′ is subnormal (for a product scaled back once); beyond
+    exp_scaled's clamp they are not 0 (the caller's to zero)."""
     T = type(z)
-    e = _exp_neg_abs(z)
+    scaled = exp_scaled(-abs(z))
+    e = scaled * _exp_scale(T)[0]
     h = T(1) + e
     l = e - (h - T(1))
     hh = h * h
     hh_lo = fma(h, h, -hh) + T(2) * h * l
     inv = T(1) / hh
-    n, n_lo = two_product(a, e)
+    n, n_lo = two_product(a, scaled if times_scale else e)
     q = n * inv
     residual = fma(-q, hh, n) + (n_lo - q * hh_lo)
     return q, residual * inv, (T(1) - e) * h * inv
@@ -113,14 +121,20 @@ def _scaled_sigmoid_slope(a, z, dz):
     plus one final rounding. The first-order term of dz: σ′(z + dz) = σ′(z)(1 + dz(1 − 2σ(z))),
     1 − 2σ(z) = −sign(z)·c, c = (1 − e)/(1 + e).
     """
-    q, correction, c = _sigmoid_slope_parts(a, z)
+    return _scaled_sigmoid_slope_(a, z, dz, False)
+
+
+@jitable
+def _scaled_sigmoid_slope_(a, z, dz, times_scale):
+    """:func:`_scaled_sigmoid_slope`, × 2^S where ``times_scale`` (see :func:`_sigmoid_slope_parts`)."""
+    q, correction, c = _sigmoid_slope_parts(a, z, times_scale)
     return q + (correction + q * dz * (-c if z >= 0 else c))
 
 
 @jitable
 def _scaled_sigma_slope(a, z):
     """a·σ′(z) for an exact z (no dz term)."""
-    q, correction, _ = _sigmoid_slope_parts(a, z)
+    q, correction, _ = _sigmoid_slope_parts(a, z, False)
     return q + correction
 
 
@@ -494,6 +508,7 @@ def _exp_scale(T):
     return T(1.0 / scale), T(lo)
 _GELU_C2 = (1.5957691216057308, -9.96930880911092e-17)  # 2·√(2/π) as hi + lo
 _GELU_K = (0.044715, 2.1960211427085595e-18)  # 0.044715 as hi + lo
+_GELU_K3 = (0.134145, 1.3526957332032908e-17)  # 3·0.044715 as hi + lo
 
 
 @jitable
@@ -617,6 +632,18 @@ def _gelu_tanh_arg(x):
     return w, _finite_or_zero(ew)
 
 
+@jitable
+def _gelu_tanh_arg_slope(x):
+    """(d, dd): dw/dx = 2√(2/π)(1 + 3·0.044715x²) as a double-word, for float64 x."""
+    x2, ex2 = two_product(x, x)
+    t, et = two_product(_GELU_K3[0], x2)
+    et += _GELU_K3[0] * ex2 + _GELU_K3[1] * x2
+    b, eb = two_sum(1.0, t)
+    eb += et
+    d, ed = two_product(_GELU_C2[0], b)
+    return d, ed + (_GELU_C2[0] * eb + _GELU_C2[1] * b)
+
+
 #: The erf form in float64 (as in float32, longer polynomials and more roundings carried):
 #: a = min(|x|, 38.75); gelu for |x| < 1: Φ(x) = ½ + x·(c0 + h·R(h)), c0 = 1/√(2π) as hi + lo.
 _GELU64_SMALL = ((0.3989422804014327, -2.49232720227773e-17),
@@ -706,27 +733,62 @@ def _gelu_slope64(x):
 
 @jitable
 def _gelu_tanh_cdf(x, narrow):
-    """(σ(2u), σ′(2u)) for float64 x: compensated (2u as a double-word), or, for a float32 x and
-    result (``narrow``), by plain float64 roundings (formulas.h's gelu_tanh_cdf)."""
+    """(σ(2u), σ′(2u), unscale) for float64 x: compensated (2u as a double-word), σ and σ′ × 2^S
+    (S of exp_scaled: normal where they are subnormal, near x = −21), unscale = 2^−S; or, for a
+    float32 x and result (``narrow``), by plain float64 roundings, unscale = 1 (formulas.h's
+    gelu_tanh_cdf)."""
     if narrow:
         w = (_GELU_C2[0] * x) * (1.0 + _GELU_K[0] * (x * x))
         e, s = _sigmoid_parts(w)
-        return (s if w >= 0 else e * s), e * s * s
+        return (s if w >= 0 else e * s), e * s * s, 1.0
     w, dw = _gelu_tanh_arg(x)
-    return _sigmoid(w, dw), _sigmoid_slope(w, dw)
+    unscale, lo = _exp_scale(np.float64)
+    slope = 0.0 if abs(w) > -lo else _scaled_sigmoid_slope_(1.0, w, dw, True)  # 0 beyond the clamp
+    return _sigmoid_times_scale(w, dw), slope, unscale
 
 
 @jitable
 def _gelu_tanh_forward64(x, narrow):
-    cdf = _gelu_tanh_cdf(x, narrow)[0]
-    return -0.0 if cdf == 0 else x * cdf  # the limit −0 at x = −inf, where x·0 is NaN
+    """Scaled back after the product with x (a subnormal σ rounds once)."""
+    cdf, _, unscale = _gelu_tanh_cdf(x, narrow)
+    if cdf == 0:
+        return -0.0  # the limit −0 at x = −inf, where x·0 is NaN
+    return x * (cdf * unscale) if x >= 0 else (x * cdf) * unscale  # σ ≥ ½ for x ≥ 0: no overflow
+
+
+#: The zero x0 = −0.75246142207101626… of the tanh form's f′ as hi + lo, and Q(u) = M(x0 + u)/u,
+#: M(x) = 1 + e^w + x·dw/dx (w = 2u of gelu's tanh form) = Q0 + u·R(u): Q0 = M′(x0) as hi + lo,
+#: R a polynomial in τ = u + 0.45, highest degree first; Lawson's fit for u in [−1.7, 0.8], Q's
+#: relative error 6.3e-18 (``python tools/gelu/fit_tanh_zero.py``).
+_GELU_TANH_X0 = (-0.7524614220710163, 3.635560509207687e-17)
+_GELU_TANH_Q0 = (2.4606567646302393, 1.3772482058913877e-16)
+_GELU_TANH_R = (
+    7.313322521434181e-13, 3.9146654740086436e-12, 1.2841617639990552e-11, 5.520608791754863e-11,
+    3.048850788859007e-10, 1.5078870087720685e-09, 6.230273329498285e-09, 2.738567285851373e-08,
+    1.308858128521207e-07, 5.43716456571028e-07, 2.091707143844513e-06, 8.879419386202167e-06,
+    3.636408321650806e-05, 0.00012823746810006905, 0.00045096910314364034, 0.0016837165155725667,
+    0.0055985840196731565, 0.015948189107040277, 0.04575545436429555, 0.3471347379178677,
+    -0.26710585236791845)
 
 
 @jitable
 def _gelu_tanh_derivative64(x, narrow):
-    cdf, slope = _gelu_tanh_cdf(x, narrow)  # × dw/dx = 2√(2/π)(1 + 3·0.044715x²), unless it is 0
-    inner = _GELU_C2[0] * (1.0 + 3.0 * _GELU_K[0] * (x * x))
-    return cdf + (0.0 if slope == 0 else x * slope * inner)
+    """f′ = σ(w) + x·σ′(w)·dw/dx, w = 2u, in float64 (narrow: for a float32 result); for a float64
+    result x·dw/dx as a double-word (the terms cancel up to 1.4× beyond the band below). With u =
+    x − x0 in (−1.7, 0.8) around f′'s zero x0, where they cancel more: f′ = σ′(w)·M with M = 1 + e^w + x·dw/dx
+    = u·(Q0 + u·R(τ)), u = uh − x0_lo (uh exact where u is small), which leaves no cancellation:
+    M = uh·Q0_hi + (uh·(uh·R + Q0_lo) − x0_lo·Q0_hi), rounded once by an fma."""
+    cdf, slope, unscale = _gelu_tanh_cdf(x, narrow)  # × dw/dx, unless σ′ is 0
+    if narrow:
+        return cdf if slope == 0 else fma(x * (_GELU_C2[0] * fma(_GELU_K3[0], x * x, 1.0)), slope, cdf)
+    d, dd = _gelu_tanh_arg_slope(x)
+    t, et = two_product(x, d)
+    direct = (cdf if slope == 0 else fma(t, slope, fma(et + x * dd, slope, cdf))) * unscale
+    uh = x - _GELU_TANH_X0[0]
+    tau = uh + 0.45
+    low = uh * fma(uh, _horner_fma(tau, _GELU_TANH_R), _GELU_TANH_Q0[1]) - _GELU_TANH_X0[1] * _GELU_TANH_Q0[0]
+    near = (slope * fma(uh, _GELU_TANH_Q0[0], low)) * unscale
+    return near if abs(tau) < 1.25 else direct
 
 
 @jitable
