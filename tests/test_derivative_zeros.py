@@ -52,7 +52,7 @@ CASES = [
      lambda x, p: _silu_slope(mpmath.mpf(p["beta"]) * x)),
     ("gelu", {}, (np.float32, np.float64), GELU_ZERO, lambda x, p: mpmath.ncdf(x) + x * mpmath.npdf(x)),
     ("gelu", {"approximate": "tanh"}, (np.float32, np.float64), GELU_TANH_ZERO, lambda x, p: _gelu_tanh_slope(x)),
-    ("mish", {}, (np.float32,), MISH_ZERO, lambda x, p: _mish_slope(x)),
+    ("mish", {}, (np.float32, np.float64), MISH_ZERO, lambda x, p: _mish_slope(x)),
 ]
 
 

@@ -33,6 +33,18 @@ FA_INLINE T FA(two_sum)(T a, T b, T *err) {
     return sum;
 }
 
+/* two_product and two_sum for operands whose product or sum is known to be finite: no select. */
+FA_INLINE T FA(two_product_finite)(T a, T b, T *err) {
+    T product = a * b;
+    *err = FMA(a, b, -product);
+    return product;
+}
+FA_INLINE T FA(two_sum_finite)(T a, T b, T *err) {
+    T sum = a + b, bv = sum - a;
+    *err = (a - (sum - bv)) + (b - bv);
+    return sum;
+}
+
 /* ---- sigmoid pieces: e = exp(-|z|), s = 1/(1+e); σ(z) = s (z >= 0) or e·s; σ'(z) = e·s² ---- */
 
 /* e^(−|z|) as the sigmoid pieces take it: EXP_SCALED (one clamp and one power of 2 fewer than
@@ -783,10 +795,52 @@ FA_INLINE T FA(mish_forward)(T x, const T *p, int np) {
     double xd = (double)x, one_minus_t2, t = mish_parts_f64(xd, &one_minus_t2);
     return (T)(t != 0 ? xd * t : -0.0);
 }
-/* t + x·σ(x)·(1 − t²). */
+/* mish′, one division (scalar.py's _mish_slope64, which says how): e = e^(−|x|)·2^128 from
+ * EXP_SCALED, D = a0 + 2e + k·e² and D² as hi + lo; x < 0: E·N/D² with N = u·Q(τ) on [−1.75, 0)
+ * and 4(1 + x) + E·(6 + 4x + E(4 + E)) below, carried; x ≥ 0: 1 − 2e²K/D′², K = D′ − 2x(1 + e). */
+#define FA_MISH_X0H -0x1.31432c0d12d84p+0   /* x0 as hi + lo (the float pass uses them too) */
+#define FA_MISH_X0L -0x1.bf319154da210p-55
+#define FA_MISH_Q0H_64 7.260069717145636       /* Q = Q0 + τ·R(τ): Q0 as hi + lo */
+#define FA_MISH_Q0L_64 1.3444106938820255e-16
+static const double fa_mish_r64[18] = {   /* R: τ^17 … τ^0 (tools/mish/fit.py f64 18) */
+    7.13924311890405e-10, 4.522639078310087e-09, 2.47724582587207e-08, 1.4063226847101073e-07,
+    7.564197003182101e-07, 3.8097834035699883e-06, 1.7993263492053556e-05, 7.949604503677116e-05,
+    0.0003277134763791106, 0.0012581207259398314, 0.004493444889693044, 0.014935057068676528,
+    0.046293501318808265, 0.13423740248791335, 0.36383593648809387, 0.9054542502020264,
+    1.9570336862576985, 3.259836260921404};
 FA_INLINE T FA(mish_derivative)(T x, const T *p, int np) {
-    double xd = (double)x, one_minus_t2, t = mish_parts_f64(xd, &one_minus_t2);
-    return (T)(t + times_slope_f64(xd, sig_f64(xd, 0.0) * one_minus_t2));
+    int positive = x >= 0;
+    T xc = x > (T)40 ? (T)40 : x;          /* NaN passes; clamped, so all below is finite */
+    xc = xc < (T)EXP_SCALED_LO ? (T)EXP_SCALED_LO : xc;
+    T scaled = EXP_SCALED(-FABS(xc)), e = scaled * (T)EXP_SCALE;
+    T k = positive ? (T)2 : (T)1;
+    T eel, ee = FA(two_product_finite)(e, e, &eel);
+    T g2 = k * ee, gh = (T)2 * e + g2;                    /* 2e ≥ k·e²: fast two-sum */
+    T dl, dh = FA(two_sum_finite)(positive ? (T)1 : (T)2, gh, &dl);
+    dl += (((T)2 * e - gh) + g2) + k * eel;
+    T hh = dh * dh, hhl = FMA(dh, dh, -hh) + (T)2 * dh * dl;
+    T uhe, uh = FA(two_sum_finite)(xc, -(T)FA_MISH_X0H, &uhe);
+    T ul, u = FA(two_sum_finite)(uh, -(T)FA_MISH_X0L, &ul);
+    T tau = u - (T)0.3125;
+    T r = fa_poly_f64(fa_mish_r64, 18, tau);
+    T sq = tau * r;
+    T qh = (T)FA_MISH_Q0H_64 + sq;                        /* |τ·R| < Q0: fast two-sum */
+    T ql = (((T)FA_MISH_Q0H_64 - qh) + sq) + (FMA(tau, r, -sq) + (T)FA_MISH_Q0L_64);
+    T band_h = u * qh;
+    T band_l = FMA(u, qh, -band_h) + (u * ql + (ul + uhe) * qh);
+    T ol, oh = FA(two_sum_finite)((T)1, xc, &ol);
+    T pe = e * FMA(e, (T)4 + e, FMA((T)4, xc, (T)6));
+    T out_h = (T)4 * oh + pe;
+    T out_l = (((T)4 * oh - out_h) + pe) + (T)4 * ol;
+    int band = xc >= (T)-1.75;
+    T nh = band ? band_h : out_h, nl = band ? band_l : out_l;
+    T mh = scaled * nh, ml = FMA(scaled, nh, -mh) + scaled * nl;
+    mh = positive ? (T)2 * ee * (dh - (T)2 * xc * ((T)1 + e)) : mh;
+    ml = positive ? (T)0 : ml;
+    T inv = (T)1 / hh, q = mh * inv;
+    q += (FMA(-q, hh, mh) + (ml - q * hhl)) * inv;
+    T below = x < (T)EXP_SCALED_LO ? (T)-0.0 : q * (T)EXP_SCALE;
+    return positive ? (T)1 - q : below;
 }
 #else
 /* float (scalar.py's _mish32, _mish_slope32): E = e^x from EXP_SCALED(x)·2^−48 in float lanes
@@ -795,11 +849,9 @@ FA_INLINE T FA(mish_derivative)(T x, const T *p, int np) {
  *     mish = x·n/D,   mish′ = E·N/D²,  N = 4(1 + x) + E·(6 + 4x + E(4 + E)),
  * rounded to float once (subnormal results too). N cancels around mish′'s zero x0 = −1.19243…,
  * where an error in E would move the computed zero: on [−1.75, 0) N = u·Q(u − 0.3125), u = x − x0
- * (x0 as hi + lo, the difference exact near x0), Q of degree 10 (relative fit error 2.5e-9),
- * so E only multiplies. Measured over every float of [−20, 20] and [−120, −87]: mish ≤ 1.71 ULP,
+ * (x0 as hi + lo: FA_MISH_X0H/L of the double pass; the difference exact near x0), Q of degree
+ * 10 (relative fit error 2.5e-9), so E only multiplies. Measured over every float of [−20, 20] and [−120, −87]: mish ≤ 1.71 ULP,
  * mish′ ≤ 1.78 (fits: tools/mish/fit.py). */
-#define FA_MISH_X0H -0x1.31432c0d12d84p+0   /* x0 as hi + lo */
-#define FA_MISH_X0L -0x1.bf319154da210p-55
 static const double fa_mish_q10[11] = {   /* Q: τ^10 … τ^0 */
     0.0003641481999237246, 0.0014356782890104713, 0.004469998615768545, 0.014797382377422855,
     0.046298329668925976, 0.13428345295507532, 0.3638361737720121, 0.9054480215369018,

@@ -79,6 +79,21 @@ def two_sum(a, b):
     return s, (e if abs(s) < math.inf else type(s)(0))
 
 
+@register_jitable(forceinline=True)
+def two_product_finite(a, b):
+    """:func:`two_product` for a product known to be finite (no select on it)."""
+    p = a * b
+    return p, fma(a, b, -p)
+
+
+@register_jitable(forceinline=True)
+def two_sum_finite(a, b):
+    """:func:`two_sum` for a sum known to be finite (no select on it)."""
+    s = a + b
+    bv = s - a
+    return s, (a - (s - bv)) + (b - bv)
+
+
 @register_jitable
 def neumaier_add(total, compensation, v):
     """Neumaier's step: (total + v, the running compensation of the rounding errors)."""
