@@ -94,7 +94,7 @@ class Msaf(Formulas):
 
 class SymMsaf(Formulas):
     def forward(self, x, r):
-        return -1 + _sigma(x) + _sigma(x + r)
+        return _sigma(x + r) - _sigma(-x)  # = −1 + σ(x) + σ(x + r); exactly 0 at x = −r/2
 
     def derivative(self, x, r):
         return _sigma_slope(x) + _sigma_slope(x + r)

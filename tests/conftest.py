@@ -51,7 +51,7 @@ CASES = [(name, params) for name in ELEMENTWISE for params in PARAMS[name]]
 
 
 #: Absolute slack (in units of eps) where a formula's value is a difference of O(1) terms.
-CANCELLING = {"msaf": 8, "sym_msaf": 8}
+CANCELLING = {"msaf": 8}
 #: Derivatives that cross zero (absolute slack, in eps times max |grad| for backward): near a
 #: zero, f′ = a − b cancels, and float64 results would be accurate to a few eps absolute only.
 #: None left: silu′, swish′, gelu′ (both forms) and mish′ carry their zeros exactly

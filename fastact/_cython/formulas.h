@@ -214,11 +214,21 @@ FA_MSAF_FIXED(2)
 FA_MSAF_FIXED(3)
 #undef FA_MSAF_FIXED
 
-/* ---- sym_msaf(x, r): −1 + σ(x) + σ(x + r) = σ(x + r) − σ(−x); p = (r) ---- */
+/* ---- sym_msaf(x, r): −1 + σ(x) + σ(x + r); p = (r) ---- */
 
+/* σ(x + r) − σ(−x), or where 2x + r ≥ −2 (around its zero) −expm1(−(2x + r))·σ(x)·σ(x + r) with
+ * the roundings of 2x + r and x + r carried (scalar.py's sym_msaf_forward). */
 FA_INLINE T FA(sym_msaf_forward)(T x, const T *p, int np) {
     T dz, z = FA(two_sum)(x, p[0], &dz);
-    return FA(sig)(z, dz) - FA(sigma)(-x);
+    T dd, d = FA(two_sum)((T)2 * x, p[0], &dd);
+    T m = EXPM1(-d);
+    m -= dd * (m + (T)1);   /* expm1(−d − dd) to first order */
+    T ex = FA(exp_neg_abs)(x), ez = FA(exp_neg_abs)(z);
+    T numerator = (x >= 0 ? (T)1 : ex) * (z >= 0 ? (T)1 : ez);
+    T one_minus_sz = (z >= 0 ? ez : (T)1) / ((T)1 + ez);
+    T t = -m * numerator;
+    T product = FMA(t * dz, one_minus_sz, t) / FMA((T)1 + ex, ez, (T)1 + ex);
+    return d < (T)-2 ? FA(sig)(z, dz) - FA(sigma)(-x) : product;
 }
 FA_INLINE T FA(sym_msaf_derivative)(T x, const T *p, int np) {
     T dz, z = FA(two_sum)(x, p[0], &dz);
