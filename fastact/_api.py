@@ -24,11 +24,15 @@ from fastact._dispatch import resolve, resolve_device
 
 
 def _forward(spec: Activation, op: str, function: str, x, values: tuple, out, backend) -> np.ndarray:
-    if type(x) is not np.ndarray and _validate.on_device(x):
-        return resolve_device(backend, function).forward(spec, op, function, x, values, out)
+    if type(x) is not np.ndarray:
+        if _validate.on_device(x):
+            return resolve_device(backend, function).forward(spec, op, function, x, values, out)
+        x = _validate.as_input(x, "x", function)
+    elif not (x.dtype is _validate.F32 or x.dtype is _validate.F64):  # the common case: used as it is
+        x = _validate.as_input(x, "x", function)
     kernels = resolve(backend)
-    x = _validate.as_input(x, "x", function)
-    values = spec.validate(values)
+    if values or spec.check is not None:
+        values = spec.validate(values)
     if out is not None:
         _validate.output(out, x, function, {"x": x})
     return kernels.elementwise(spec, op, (x,), out, values)

@@ -47,10 +47,24 @@ def _threads_for(size: int) -> int:
     return 1 if size < _threads.PARALLEL_MIN_SIZE else _threads.get_num_threads()
 
 
+_kernel_of: dict = {}
+
+
 def _kernel(name: str, p: tuple) -> int:
-    """The kernel set of activation ``name`` with parameters ``p``: gelu's by its form, msaf's by
-    its number of shifts (the sets for 1 to 3 shifts vectorize), sigmoid's and softplus's slope-1
-    sets for slope 1 (see ``_cython/table.h``)."""
+    """The kernel set of activation ``name`` with parameters ``p`` (remembered: a small call
+    spends a fifth of its time here otherwise)."""
+    key = (name, p)
+    kernel = _kernel_of.get(key)
+    if kernel is None:
+        if len(_kernel_of) > 1024:
+            _kernel_of.clear()
+        kernel = _kernel_of[key] = _choose_kernel(name, p)
+    return kernel
+
+
+def _choose_kernel(name: str, p: tuple) -> int:
+    """gelu's by its form, msaf's by its number of shifts (the sets for 1 to 3 shifts vectorize),
+    sigmoid's and softplus's slope-1 sets for slope 1 (see ``_cython/table.h``)."""
     if name == "gelu" and p[0]:
         return _KERNELS["gelu_tanh"]
     if name in ("sigmoid", "softplus") and p[0] == 1:
@@ -106,12 +120,15 @@ def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray | None
     whatever their shape; the others through :func:`fastact._cpu_driver.elementwise`.
     """
     first = arrays[0]
-    p = spec.pack(first.dtype, values)
+    p = spec.pack(first.dtype, values) if values else values
     threads = 1 if first.size < _threads.PARALLEL_MIN_SIZE else _threads.get_num_threads()
+    kernel = _kernel_of.get((spec.name, p))
+    if kernel is None:
+        kernel = _kernel(spec.name, p)
     if op in _MAP_OPS:
-        result = _kernels.map_elements(_kernel(spec.name, p), _MAP_OPS[op], first, out, p, threads)
+        result = _kernels.map_elements(kernel, _MAP_OPS[op], first, out, p, threads)
     else:
-        result = _kernels.vjp_elements(_kernel(spec.name, p), _VJP_OPS[op], first, arrays[1], out, p, threads)
+        result = _kernels.vjp_elements(kernel, _VJP_OPS[op], first, arrays[1], out, p, threads)
     if result is not None:
         return result
     return _cpu_driver.elementwise(_run, spec, op, arrays, out, values)
