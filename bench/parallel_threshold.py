@@ -1,7 +1,8 @@
 """Where the numba backend's parallel loop starts to beat its serial loop.
 
 For n = 2^10 … 2^20, times ``fastact.relu_`` and ``fastact.sigmoid_`` (numba backend) with
-``fastact._threads.PARALLEL_MIN_SIZE`` forced above n (serial) and to 1 (parallel), interleaved
+``fastact._threads.PARALLEL_MIN_SIZE`` and ``CHEAP_PARALLEL_MIN_SIZE`` (relu's) forced above n
+(serial) and to 1 (parallel), interleaved
 and paired (``fastact.bench.timing``), and prints a Markdown table of t_serial / t_parallel
 with its 95 % bootstrap interval. The crossover is the smallest n from which the parallel loop
 is faster by more than the margin at every larger n. Run:
@@ -31,7 +32,7 @@ class _Forced:
         self.x0, self.x, self.threshold = x0, x0.copy(), threshold
 
     def reset(self) -> None:
-        _threads.PARALLEL_MIN_SIZE = self.threshold
+        _threads.PARALLEL_MIN_SIZE = _threads.CHEAP_PARALLEL_MIN_SIZE = self.threshold
         np.copyto(self.x, self.x0)
 
     def call(self) -> None:
@@ -40,7 +41,7 @@ class _Forced:
 
 def measure(budget_s: float) -> list[dict]:
     rows = []
-    saved = _threads.PARALLEL_MIN_SIZE
+    saved = _threads.PARALLEL_MIN_SIZE, _threads.CHEAP_PARALLEL_MIN_SIZE
     try:
         for function in FUNCTIONS:
             for dtype in DTYPES:
@@ -54,7 +55,7 @@ def measure(budget_s: float) -> list[dict]:
                                  "ratio": ratio, "low": low, "high": high,
                                  "parallel_faster": timing.verdict(low, high) == "holds"})
     finally:
-        _threads.PARALLEL_MIN_SIZE = saved
+        _threads.PARALLEL_MIN_SIZE, _threads.CHEAP_PARALLEL_MIN_SIZE = saved
     return rows
 
 

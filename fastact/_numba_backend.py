@@ -55,6 +55,9 @@ _ROW_FACTORIES = {
 #: Activations whose formula (or backward) returns its input on one branch: their in-place loops
 #: go through a buffer (:func:`cpu_loops.map_inplace_buffered_loop` says why).
 _INPUT_ON_A_BRANCH = frozenset(("relu", "leaky_relu", "elu", "celu", "hardtanh", "relu6", "threshold"))
+#: Activations of a select or two per element: they run serially below
+#: ``_threads.CHEAP_PARALLEL_MIN_SIZE`` elements.
+_CHEAP = frozenset(("relu", "leaky_relu", "hardtanh", "relu6", "threshold"))
 _BUFFERED = {"forward_inplace": cpu_loops.map_inplace_buffered_loop,
              "derivative_inplace": cpu_loops.map_inplace_buffered_loop,
              "vjp_inplace": cpu_loops.vjp_inplace_buffered_loop,
@@ -151,7 +154,8 @@ def _formulas(kind: str, name: str | None, args: tuple) -> str | None:
 
 def _run(kind: str, name: str | None, size: int, *args) -> None:
     name = _formulas(kind, name, args)
-    if size < _threads.PARALLEL_MIN_SIZE or not _threads.use_parallel(size) or not _Pool.enter():
+    minimum = _threads.CHEAP_PARALLEL_MIN_SIZE if name in _CHEAP else _threads.PARALLEL_MIN_SIZE
+    if size < minimum or not _threads.use_parallel(size) or not _Pool.enter():
         (_loops.get((kind, name, False)) or _loop(kind, name, False))(*args)
         return
     if kind in _STREAMED and size * args[0].itemsize * (len(args) - 1) >= STREAM_MIN_BYTES:

@@ -7,6 +7,10 @@ import os
 #: Below this many elements the serial loop is faster than waking the thread pool
 #: (measured in bench/RESULTS.md, "serial/parallel switch").
 PARALLEL_MIN_SIZE = 1 << 15
+#: The same for the numba backend's cheap formulas (a select or two per element: relu and its
+#: kind), whose parallel loop only overtakes the serial one from about 2^19 elements there
+#: (bench/RESULTS.md, session 8; cython's OpenMP loops start sooner and keep PARALLEL_MIN_SIZE).
+CHEAP_PARALLEL_MIN_SIZE = 1 << 19
 
 
 def max_threads() -> int:

@@ -131,3 +131,29 @@ def test_streaming_stores_for_outputs_larger_than_the_cache(backend_name, dtype)
         out[:] = np.nan
         fastact.elu_backward(g, x, out=out, backend=backend_name)
         np.testing.assert_array_equal(out, in_pieces(fastact.elu_backward, g, x))
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu"])
+def test_cheap_activations_on_numbas_parallel_loops(name):
+    """relu and its kind switch to numba's parallel loops at a larger size than the others
+    (``_threads.CHEAP_PARALLEL_MIN_SIZE``): in place (the buffered loop) and out of place there,
+    the same values as small calls (serial loops), specials included."""
+    if "numba" not in fastact.backends():
+        pytest.skip("numba is not usable here")
+    from fastact import _threads
+
+    x = np.random.default_rng(3).normal(0, 3, _threads.CHEAP_PARALLEL_MIN_SIZE + 1001)
+    x[::997] = np.resize([np.nan, -0.0, 0.0, np.inf, -np.inf], x[::997].size)
+    piece = 1 << 14
+
+    def in_pieces(function, *arrays):
+        return np.concatenate([function(*(a[i:i + piece] for a in arrays), backend="numba")
+                               for i in range(0, x.size, piece)])
+
+    want = in_pieces(fn(name), x)
+    np.testing.assert_array_equal(fn(name)(x, backend="numba"), want)
+    y = x.copy()
+    fn(name + "_")(y, backend="numba")
+    np.testing.assert_array_equal(y, want)
+    np.testing.assert_array_equal(fn(name + "_backward")(x, x, backend="numba"),
+                                  in_pieces(fn(name + "_backward"), x, x))

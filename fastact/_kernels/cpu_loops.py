@@ -123,7 +123,7 @@ def vjp_inplace_loop(f):
 
 
 #: Elements per block of the buffered in-place loops.
-INPLACE_BLOCK = 4096
+INPLACE_BLOCK = 1024
 
 
 def map_inplace_buffered_loop(f):
