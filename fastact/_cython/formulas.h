@@ -409,13 +409,19 @@ FA_INLINE T FA(celu_param_vjp)(T g, T x, const T *p, int np, int k) {
  * p[0]. The erf form computes in T (one formula per type below); the tanh form in double. */
 
 #ifdef FA_DOUBLE_PASS /* double-only helpers */
+/* 1 + k·x² as b + *eb, k = k_hi + k_lo. */
+FA_INLINE T FA(gelu_tanh_poly)(T x, T k_hi, T k_lo, T *eb) {
+    T ex2, x2 = FA(two_product)(x, x, &ex2);
+    T ea, a = FA(two_product)(k_hi, x2, &ea);
+    ea += k_hi * ex2 + k_lo * x2;
+    T b = FA(two_sum)((T)1, a, eb);
+    *eb += ea;
+    return b;
+}
+
 /* 2u = 2√(2/π)·x·(1 + 0.044715x²) as w + *dw. */
 FA_INLINE T FA(gelu_tanh_arg)(T x, T *dw) {
-    T ex2, x2 = FA(two_product)(x, x, &ex2);
-    T ea, a = FA(two_product)((T)FA_GELU_K_HI, x2, &ea);
-    ea += (T)FA_GELU_K_HI * ex2 + (T)FA_GELU_K_LO * x2;
-    T eb, b = FA(two_sum)((T)1, a, &eb);
-    eb += ea;
+    T eb, b = FA(gelu_tanh_poly)(x, (T)FA_GELU_K_HI, (T)FA_GELU_K_LO, &eb);
     T em, m = FA(two_product)((T)FA_GELU_C2_HI, x, &em);
     em += (T)FA_GELU_C2_LO * x;
     T ew, w = FA(two_product)(m, b, &ew);
@@ -426,11 +432,7 @@ FA_INLINE T FA(gelu_tanh_arg)(T x, T *dw) {
 
 /* dw/dx = 2√(2/π)(1 + 3·0.044715x²) as d + *dd. */
 FA_INLINE T FA(gelu_tanh_arg_slope)(T x, T *dd) {
-    T ex2, x2 = FA(two_product)(x, x, &ex2);
-    T et, t = FA(two_product)((T)FA_GELU_K3_HI, x2, &et);
-    et += (T)FA_GELU_K3_HI * ex2 + (T)FA_GELU_K3_LO * x2;
-    T eb, b = FA(two_sum)((T)1, t, &eb);
-    eb += et;
+    T eb, b = FA(gelu_tanh_poly)(x, (T)FA_GELU_K3_HI, (T)FA_GELU_K3_LO, &eb);
     T ed, d = FA(two_product)((T)FA_GELU_C2_HI, b, &ed);
     *dd = ed + ((T)FA_GELU_C2_HI * eb + (T)FA_GELU_C2_LO * b);
     return d;

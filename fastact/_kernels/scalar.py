@@ -630,13 +630,19 @@ def _gelu_slope32(x):
 
 
 @jitable
+def _gelu_tanh_poly(x, k):
+    """(b, eb): 1 + k·x² as a double-word for float64 x, k as hi + lo."""
+    x2, ex2 = two_product(x, x)
+    a, ea = two_product(k[0], x2)
+    ea += k[0] * ex2 + k[1] * x2
+    b, eb = two_sum(1.0, a)
+    return b, eb + ea
+
+
+@jitable
 def _gelu_tanh_arg(x):
     """(w, dw): 2u = 2√(2/π)·x·(1 + 0.044715x²) as a double-word, for float64 x."""
-    x2, ex2 = two_product(x, x)
-    a, ea = two_product(_GELU_K[0], x2)
-    ea += _GELU_K[0] * ex2 + _GELU_K[1] * x2
-    b, eb = two_sum(1.0, a)
-    eb += ea
+    b, eb = _gelu_tanh_poly(x, _GELU_K)
     m, em = two_product(_GELU_C2[0], x)
     em += _GELU_C2[1] * x
     w, ew = two_product(m, b)
@@ -647,11 +653,7 @@ def _gelu_tanh_arg(x):
 @jitable
 def _gelu_tanh_arg_slope(x):
     """(d, dd): dw/dx = 2√(2/π)(1 + 3·0.044715x²) as a double-word, for float64 x."""
-    x2, ex2 = two_product(x, x)
-    t, et = two_product(_GELU_K3[0], x2)
-    et += _GELU_K3[0] * ex2 + _GELU_K3[1] * x2
-    b, eb = two_sum(1.0, t)
-    eb += et
+    b, eb = _gelu_tanh_poly(x, _GELU_K3)
     d, ed = two_product(_GELU_C2[0], b)
     return d, ed + (_GELU_C2[0] * eb + _GELU_C2[1] * b)
 
