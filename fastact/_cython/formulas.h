@@ -792,19 +792,17 @@ FA_INLINE T FA(swish_param_vjp)(T g, T x, const T *p, int np, int k) {
 /* ---- mish: x·tanh(softplus(x)); the double formula below, the float one after it ---- */
 
 #ifdef FA_DOUBLE_PASS
-/* t = tanh(softplus(x)) = n/(n + 2), n = e^x(e^x + 2), and *one_minus_t2 = 1 − t², from
- * e = e^(−|x|) (for x ≥ 0, n and n + 2 are divided by e^(2x)): nothing overflows. */
-FA_INLINE T FA(mish_parts)(T x, T *one_minus_t2) {
+/* t = tanh(softplus(x)) = n/(n + 2), n = e^x(e^x + 2), from e = e^(−|x|) (for x ≥ 0, n and
+ * n + 2 are divided by e^(2x)): nothing overflows. */
+FA_INLINE T FA(mish_t)(T x) {
     T e = FA(exp_neg_abs)(x);
-    T ee = e * e;
     int positive = x >= 0;
     T num = positive ? (T)1 + (T)2 * e : e * (e + (T)2);
-    T den = num + (positive ? (T)2 * ee : (T)2);
-    *one_minus_t2 = (T)4 * ((positive ? ee : (T)1) * (((T)1 + e) * ((T)1 + e))) / (den * den);
+    T den = num + (positive ? (T)2 * (e * e) : (T)2);
     return num / den;
 }
 FA_INLINE T FA(mish_forward)(T x, const T *p, int np) {
-    double xd = (double)x, one_minus_t2, t = mish_parts_f64(xd, &one_minus_t2);
+    double xd = (double)x, t = mish_t_f64(xd);
     return (T)(t != 0 ? xd * t : -0.0);
 }
 /* mish′, one division (scalar.py's _mish_slope64, which says how): e = e^(−|x|)·2^128 from

@@ -964,16 +964,14 @@ def swish_param_vjp(g, x, p, k):
 
 
 @jitable
-def _mish_parts(x):
-    """(t, 1 − t²) with t = tanh(softplus(x)) = n/(n + 2), n = e^x(e^x + 2), from e = e^(−|x|)."""
+def _mish_t(x):
+    """t = tanh(softplus(x)) = n/(n + 2), n = e^x(e^x + 2), from e = e^(−|x|)."""
     T = type(x)
     e = _exp_neg_abs(x)
-    ee = e * e
     positive = x >= 0  # for x ≥ 0, n and n + 2 are divided by e^(2x)
     num = T(1) + T(2) * e if positive else e * (e + T(2))
-    den = num + (T(2) * ee if positive else T(2))
-    one_minus_t2 = T(4) * ((ee if positive else T(1)) * ((T(1) + e) * (T(1) + e))) / (den * den)
-    return num / den, one_minus_t2
+    den = num + (T(2) * (e * e) if positive else T(2))
+    return num / den
 
 
 #: mish′'s zero x0 = −1.19243121451549521… as hi + lo, and Q (highest degree first, fit:
@@ -1085,11 +1083,11 @@ def _mish_slope32(x):
 
 @jitable
 def mish_forward(x, p):
-    """x·t: float32 by :func:`_mish32`; float64 from :func:`_mish_parts`."""
+    """x·t: float32 by :func:`_mish32`; float64 from :func:`_mish_t`."""
     T = type(x)
     if _narrow(T):
         return T(_mish32(np.float32(x)))
-    t = _mish_parts(x)[0]
+    t = _mish_t(x)
     return x * t if t != 0 else T(-0.0)
 
 
