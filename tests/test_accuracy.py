@@ -49,23 +49,20 @@ def test_backward_within_8_ulp(case, backend, dtype):
 @pytest.mark.parametrize("r", [-6.0, -1.0, -0.1])
 def test_sym_msaf_within_4_ulp_around_its_zero(r, backend, dtype):
     """sym_msaf(x, r) = −1 + σ(x) + σ(x + r) crosses 0 at x = −r/2, where σ(x + r) − σ(−x)
-    cancels; against mpmath at the 65 floats nearest the zero and 400 points within 2 of it."""
+    cancels; against mpmath at the 65 floats nearest the zero, zero·(1 ± 2^−k) and 400 points
+    within 2 of it (tests/test_derivative_zeros.py's sampling)."""
     mpmath = pytest.importorskip("mpmath")
-    mpmath.mp.dps = 40
-    below = above = dtype(-r / 2)
-    near = [below]
-    for _ in range(32):
-        below, above = np.nextafter(below, dtype(-np.inf)), np.nextafter(above, dtype(np.inf))
-        near += [below, above]
-    x = np.unique(np.concatenate([np.array(near, dtype),
-                                  (-r / 2 + np.random.default_rng(2).uniform(-2, 2, 400)).astype(dtype)]))
-    rr = mpmath.mpf(float(dtype(r)))
-    sigma = lambda z: 1 / (1 + mpmath.exp(-z))  # noqa: E731
-    want = [sigma(mpmath.mpf(float(v)) + rr) - sigma(-mpmath.mpf(float(v))) for v in x]
+    from test_derivative_zeros import near_zero
+
+    x = near_zero(-r / 2, dtype, 400, seed=2, width=2.0)
     got = fn("sym_msaf")(x, dtype(r), backend=backend)
-    for xv, g, w in zip(x, got, want):
-        if w == 0:
-            assert g == 0, f"sym_msaf({xv!r}) = {g!r}, want 0"
-            continue
-        spacing = mpmath.mpf(2) ** (mpmath.floor(mpmath.log(abs(w), 2)) - np.finfo(dtype).nmant)
-        assert abs(mpmath.mpf(float(g)) - w) <= 4 * spacing, f"sym_msaf({xv!r}, {r}) = {g!r}, want {w}"
+    sigma = lambda z: 1 / (1 + mpmath.exp(-z))  # noqa: E731
+    with mpmath.workdps(40):  # local: test_derivative_zeros sets its own precision
+        rr = mpmath.mpf(float(dtype(r)))
+        want = [sigma(mpmath.mpf(float(v)) + rr) - sigma(-mpmath.mpf(float(v))) for v in x]
+        for xv, g, w in zip(x, got, want):
+            if w == 0:
+                assert g == 0, f"sym_msaf({xv!r}) = {g!r}, want 0"
+                continue
+            spacing = mpmath.mpf(2) ** (mpmath.floor(mpmath.log(abs(w), 2)) - np.finfo(dtype).nmant)
+            assert abs(mpmath.mpf(float(g)) - w) <= 4 * spacing, f"sym_msaf({xv!r}, {r}) = {g!r}, want {w}"

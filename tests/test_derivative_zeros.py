@@ -56,9 +56,9 @@ CASES = [
 ]
 
 
-def near_zero(zero, dtype, n, seed=0):
-    """The 65 floats nearest ``zero``, zero·(1 ± 2^−k), and n uniform points within
-    0.7·min(1, |zero|) of it."""
+def near_zero(zero, dtype, n, seed=0, width=None):
+    """The 65 floats nearest ``zero``, zero·(1 ± 2^−k), and n uniform points within ``width``
+    (default 0.7·min(1, |zero|)) of it."""
     z = dtype(zero)
     steps = [z]
     below = above = z
@@ -67,7 +67,8 @@ def near_zero(zero, dtype, n, seed=0):
         steps += [below, above]
     k = np.arange(8, np.finfo(dtype).nmant + 9, dtype=np.float64)
     relative = np.concatenate([1 + np.exp2(-k), 1 - np.exp2(-k)]) * zero
-    band = zero + np.random.default_rng(seed).uniform(-0.7, 0.7, n) * min(1.0, abs(zero))
+    width = 0.7 * min(1.0, abs(zero)) if width is None else width
+    band = zero + np.random.default_rng(seed).uniform(-width, width, n)
     return np.unique(np.concatenate([np.array(steps, dtype), relative.astype(dtype), band.astype(dtype)]))
 
 

@@ -108,6 +108,13 @@ def test_outputs_keep_dtype_and_do_not_modify_input(backend, dtype):
     np.testing.assert_array_equal(x, before)
 
 
+def _in_pieces(function, backend, *arrays, piece=1 << 14):
+    """``function`` of 1-D ``arrays`` by calls on pieces of ``piece`` elements (small calls:
+    serial loops, ordinary stores), concatenated."""
+    return np.concatenate([function(*(a[i:i + piece] for a in arrays), backend=backend)
+                           for i in range(0, arrays[0].size, piece)])
+
+
 @pytest.mark.parametrize("backend_name", ["numba", "cython"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 def test_streaming_stores_for_outputs_larger_than_the_cache(backend_name, dtype):
@@ -118,19 +125,13 @@ def test_streaming_stores_for_outputs_larger_than_the_cache(backend_name, dtype)
     n = (40 << 20) // (2 * np.dtype(dtype).itemsize) + 3
     x = np.random.default_rng(0).normal(0, 3, n).astype(dtype)
     g = x[::-1].copy()
-    piece = 1 << 14  # small calls: serial loops, ordinary stores
-
-    def in_pieces(function, *arrays):
-        return np.concatenate([function(*(a[i:i + piece] for a in arrays), backend=backend_name)
-                               for i in range(0, n, piece)])
-
     for shift in (0, 1):
         out = np.full(n + shift, np.nan, dtype)[shift:]  # also 4 or 8 bytes off 16-byte alignment
         fastact.sigmoid(x, out=out, backend=backend_name)
-        np.testing.assert_array_equal(out, in_pieces(fastact.sigmoid, x))
+        np.testing.assert_array_equal(out, _in_pieces(fastact.sigmoid, backend_name, x))
         out[:] = np.nan
         fastact.elu_backward(g, x, out=out, backend=backend_name)
-        np.testing.assert_array_equal(out, in_pieces(fastact.elu_backward, g, x))
+        np.testing.assert_array_equal(out, _in_pieces(fastact.elu_backward, backend_name, g, x))
 
 
 @pytest.mark.parametrize("name", ["relu", "leaky_relu"])
@@ -144,16 +145,10 @@ def test_cheap_activations_on_numbas_parallel_loops(name):
 
     x = np.random.default_rng(3).normal(0, 3, _threads.CHEAP_PARALLEL_MIN_SIZE + 1001)
     x[::997] = np.resize([np.nan, -0.0, 0.0, np.inf, -np.inf], x[::997].size)
-    piece = 1 << 14
-
-    def in_pieces(function, *arrays):
-        return np.concatenate([function(*(a[i:i + piece] for a in arrays), backend="numba")
-                               for i in range(0, x.size, piece)])
-
-    want = in_pieces(fn(name), x)
+    want = _in_pieces(fn(name), "numba", x)
     np.testing.assert_array_equal(fn(name)(x, backend="numba"), want)
     y = x.copy()
     fn(name + "_")(y, backend="numba")
     np.testing.assert_array_equal(y, want)
     np.testing.assert_array_equal(fn(name + "_backward")(x, x, backend="numba"),
-                                  in_pieces(fn(name + "_backward"), x, x))
+                                  _in_pieces(fn(name + "_backward"), "numba", x, x))
