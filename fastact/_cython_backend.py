@@ -122,9 +122,7 @@ def elementwise(spec: Activation, op: str, arrays: tuple, out: np.ndarray | None
     first = arrays[0]
     p = spec.pack(first.dtype, values) if values else values
     threads = 1 if first.size < _threads.PARALLEL_MIN_SIZE else _threads.get_num_threads()
-    kernel = _kernel_of.get((spec.name, p))
-    if kernel is None:
-        kernel = _kernel(spec.name, p)
+    kernel = _kernel(spec.name, p)
     if op in _MAP_OPS:
         result = _kernels.map_elements(kernel, _MAP_OPS[op], first, out, p, threads)
     else:
