@@ -306,7 +306,7 @@ FA_INLINE T FA(elu_param_vjp)(T g, T x, const T *p, int np, int k) {
 /* =========================== the modern set (PyTorch's names and defaults) ===================
  * Constants are cast to T; a double-word constant (hi, lo) becomes (T)hi and the rest of it
  * rounded to T (scalar.py's _constant). Formulas that compute in double for both types (swish's
- * forward, gelu's tanh form, float64 mish) have their helpers compiled in the double pass only
+ * forward, gelu′'s tanh form, float64 mish) have their helpers compiled in the double pass only
  * (FA_DOUBLE_PASS), which activations.h runs first, and both instances call them (the _f64
  * names); formulas with a float version of their own (gelu's erf form, mish) define it in the
  * float pass (#else of FA_DOUBLE_PASS).
@@ -406,9 +406,9 @@ FA_INLINE T FA(celu_param_vjp)(T g, T x, const T *p, int np, int k) {
 
 /* ---- gelu(x, approximate): x·Φ(x) (p = (0)) or x·σ(2u), u = √(2/π)(x + 0.044715x³) (p = (1)).
  * Two kernel sets, one per form, so that a loop computes only its own; the backend picks by
- * p[0]. The erf form computes in T (one formula per type below); the tanh form in double. */
+ * p[0]. The erf form computes in T (one formula per type below); the tanh form's f in T, its f′
+ * in double. */
 
-#ifdef FA_DOUBLE_PASS /* double-only helpers */
 /* 1 + k·x² as b + *eb, k = k_hi + k_lo. */
 FA_INLINE T FA(gelu_tanh_poly)(T x, T k_hi, T k_lo, T *eb) {
     T ex2, x2 = FA(two_product)(x, x, &ex2);
@@ -419,17 +419,31 @@ FA_INLINE T FA(gelu_tanh_poly)(T x, T k_hi, T k_lo, T *eb) {
     return b;
 }
 
-/* 2u = 2√(2/π)·x·(1 + 0.044715x²) as w + *dw. */
+/* 2u = 2√(2/π)·x·(1 + 0.044715x²) as w + *dw, in T. */
 FA_INLINE T FA(gelu_tanh_arg)(T x, T *dw) {
-    T eb, b = FA(gelu_tanh_poly)(x, (T)FA_GELU_K_HI, (T)FA_GELU_K_LO, &eb);
-    T em, m = FA(two_product)((T)FA_GELU_C2_HI, x, &em);
-    em += (T)FA_GELU_C2_LO * x;
+    const T k_hi = (T)FA_GELU_K_HI, c2_hi = (T)FA_GELU_C2_HI;
+    const T k_lo = (T)(FA_GELU_K_LO + (FA_GELU_K_HI - (double)k_hi));
+    const T c2_lo = (T)(FA_GELU_C2_LO + (FA_GELU_C2_HI - (double)c2_hi));
+    T eb, b = FA(gelu_tanh_poly)(x, k_hi, k_lo, &eb);
+    T em, m = FA(two_product)(c2_hi, x, &em);
+    em += c2_lo * x;
     T ew, w = FA(two_product)(m, b, &ew);
     ew += m * eb + em * b;
     *dw = FA(finite_or_zero)(ew);
     return w;
 }
 
+/* The tanh form's f = x·σ(w) in T, w = 2u as a double-word (scalar.py's _gelu_tanh_forward):
+ * σ × 2^S (sig_times_scale) scaled back after the product with x, so a subnormal f rounds once. */
+FA_INLINE T FA(gelu_tanh_forward)(T x, const T *p, int np) {
+    T dw, w = FA(gelu_tanh_arg)(x, &dw);
+    T cdf = FA(sig_times_scale)(w, dw);
+    if (cdf == 0)
+        return (T)-0.0;   /* the limit −0 at x = −inf, where x·0 is NaN */
+    return x >= 0 ? x * (cdf * (T)EXP_SCALE) : (x * cdf) * (T)EXP_SCALE;   /* σ ≥ ½ for x ≥ 0 */
+}
+
+#ifdef FA_DOUBLE_PASS /* double-only helpers */
 /* dw/dx = 2√(2/π)(1 + 3·0.044715x²) as d + *dd. */
 FA_INLINE T FA(gelu_tanh_arg_slope)(T x, T *dd) {
     T eb, b = FA(gelu_tanh_poly)(x, (T)FA_GELU_K3_HI, (T)FA_GELU_K3_LO, &eb);
@@ -458,14 +472,6 @@ FA_INLINE T FA(gelu_tanh_cdf)(T x, T *cdf, T *slope, int narrow) {
     return (T)EXP_SCALE;
 }
 
-/* The tanh form's f and f′ in double (narrow: for a float result), scaled back after the
- * products with x (a subnormal σ or σ' rounds once). */
-FA_INLINE T FA(gelu_tanh_wide_forward)(T x, int narrow) {
-    T cdf, unused, unscale = FA(gelu_tanh_cdf)(x, &cdf, &unused, narrow);
-    if (cdf == 0)
-        return (T)-0.0;   /* the limit −0 at x = −inf, where x·0 is NaN */
-    return x >= 0 ? x * (cdf * unscale) : (x * cdf) * unscale;   /* σ ≥ ½ for x ≥ 0: no overflow */
-}
 /* The zero x0 of the tanh form's f′ as hi + lo, and Q(u) = M(x0 + u)/u = Q0 + u·R(τ), τ = u + 0.45,
  * M = 1 + e^w + x·dw/dx: Q0 as hi + lo, R highest degree first (scalar.py's _GELU_TANH_X0, _Q0, _R). */
 #define FA_GELU_TANH_X0_HI -0.7524614220710163
@@ -682,9 +688,6 @@ FA_INLINE float gelu_float_derivative(float x) {
 FA_INLINE T FA(gelu_forward)(T x, const T *p, int np) { return FA_GELU_ERF_FORWARD(x); }
 FA_INLINE T FA(gelu_derivative)(T x, const T *p, int np) { return FA_GELU_ERF_DERIVATIVE(x); }
 FA_INLINE T FA(gelu_vjp)(T g, T x, const T *p, int np) { return g * FA_GELU_ERF_DERIVATIVE(x); }
-FA_INLINE T FA(gelu_tanh_forward)(T x, const T *p, int np) {
-    return (T)gelu_tanh_wide_forward_f64((double)x, FA_NARROW);
-}
 FA_INLINE T FA(gelu_tanh_derivative)(T x, const T *p, int np) {
     return (T)gelu_tanh_wide_derivative_f64((double)x, FA_NARROW);
 }
@@ -704,13 +707,14 @@ FA_INLINE T FA(swish_gate)(T x, T z, T dz) {
 }
 #endif
 
-/* silu(x) = n/(1 + e) in T, e = exp(−|x|), n = x (x >= 0) or x·e; for x < 0, e·2^S (EXP_SCALED)
- * is normal, and n = (x·e·2^S)·2^−S is rounded once after the division, so the result stays
+/* silu(x) = q (x >= 0) or q·e (x < 0), q = x/(1 + e), e = exp(−|x|) (scalar.py's silu_forward):
+ * one division (with e in the numerator gcc divided twice and blended: 24 % slower); for x < 0,
+ * e·2^S (EXP_SCALED) is normal and the product is scaled back once, last, so the result stays
  * accurate where e^x is subnormal; −0 below EXP_SCALED_LO (x·e^x rounds to 0; x = −inf). */
 FA_INLINE T FA(silu_forward)(T x, const T *p, int np) {
     T scaled = EXP_SCALED(-FABS(x));
-    T q = (x >= 0 ? x : x * scaled) / ((T)1 + scaled * (T)EXP_SCALE);
-    T below = x < (T)EXP_SCALED_LO ? (T)-0.0 : q * (T)EXP_SCALE;
+    T q = x / ((T)1 + scaled * (T)EXP_SCALE);
+    T below = x < (T)EXP_SCALED_LO ? (T)-0.0 : (q * scaled) * (T)EXP_SCALE;
     return x >= 0 ? q : below;
 }
 /* silu′(x) = σ(x)(1 + x(1 − σ(x))) = v/(1 + e)², e = e^(−|x|) (scalar.py's _silu_slope):

@@ -631,23 +631,40 @@ def _gelu_slope32(x):
 
 @jitable
 def _gelu_tanh_poly(x, k):
-    """(b, eb): 1 + k·x² as a double-word for float64 x, k as hi + lo."""
+    """(b, eb): 1 + k·x² as a double-word in the type of x, k as hi + lo (:func:`_constant`)."""
+    T = type(x)
+    k_hi, k_lo = _constant(k, T)
     x2, ex2 = two_product(x, x)
-    a, ea = two_product(k[0], x2)
-    ea += k[0] * ex2 + k[1] * x2
-    b, eb = two_sum(1.0, a)
+    a, ea = two_product(k_hi, x2)
+    ea += k_hi * ex2 + k_lo * x2
+    b, eb = two_sum(T(1), a)
     return b, eb + ea
 
 
 @jitable
 def _gelu_tanh_arg(x):
-    """(w, dw): 2u = 2√(2/π)·x·(1 + 0.044715x²) as a double-word, for float64 x."""
+    """(w, dw): 2u = 2√(2/π)·x·(1 + 0.044715x²) as a double-word in the type of x."""
+    c2_hi, c2_lo = _constant(_GELU_C2, type(x))
     b, eb = _gelu_tanh_poly(x, _GELU_K)
-    m, em = two_product(_GELU_C2[0], x)
-    em += _GELU_C2[1] * x
+    m, em = two_product(c2_hi, x)
+    em += c2_lo * x
     w, ew = two_product(m, b)
     ew += m * eb + em * b
     return w, _finite_or_zero(ew)
+
+
+@jitable
+def _gelu_tanh_forward(x):
+    """The tanh form's f = x·σ(w) in the type of x, w = 2u as a double-word: σ × 2^S
+    (:func:`_sigmoid_times_scale`) scaled back after the product with x, so a subnormal f
+    rounds once (formulas.h's gelu_tanh_forward)."""
+    T = type(x)
+    w, dw = _gelu_tanh_arg(x)
+    cdf = _sigmoid_times_scale(w, dw)
+    if cdf == 0:
+        return T(-0.0)  # the limit −0 at x = −inf, where x·0 is NaN
+    unscale = _exp_scale(T)[0]
+    return x * (cdf * unscale) if x >= 0 else (x * cdf) * unscale  # σ ≥ ½ for x ≥ 0: no overflow
 
 
 @jitable
@@ -761,15 +778,6 @@ def _gelu_tanh_cdf(x, narrow):
     return _sigmoid_times_scale(w, dw), slope, unscale
 
 
-@jitable
-def _gelu_tanh_forward64(x, narrow):
-    """Scaled back after the product with x (a subnormal σ rounds once)."""
-    cdf, _, unscale = _gelu_tanh_cdf(x, narrow)
-    if cdf == 0:
-        return -0.0  # the limit −0 at x = −inf, where x·0 is NaN
-    return x * (cdf * unscale) if x >= 0 else (x * cdf) * unscale  # σ ≥ ½ for x ≥ 0: no overflow
-
-
 #: The zero x0 = −0.75246142207101626… of the tanh form's f′ as hi + lo, and Q(u) = M(x0 + u)/u,
 #: M(x) = 1 + e^w + x·dw/dx (w = 2u of gelu's tanh form) = Q0 + u·R(u): Q0 = M′(x0) as hi + lo,
 #: R a polynomial in τ = u + 0.45, highest degree first; Lawson's fit for u in [−1.7, 0.8], Q's
@@ -807,10 +815,10 @@ def _gelu_tanh_derivative64(x, narrow):
 
 @jitable
 def gelu_forward(x, p):
-    """The erf form (p[0] = 0) in the type of x; the tanh form in float64."""
+    """Both forms in the type of x."""
     T = type(x)
     if p[0] != 0:
-        return T(_gelu_tanh_forward64(np.float64(x), _narrow(T)))
+        return _gelu_tanh_forward(x)
     return T(_gelu32(np.float32(x))) if _narrow(T) else T(_gelu64(np.float64(x)))
 
 
@@ -912,14 +920,15 @@ def _silu_slope(x, dx, exact):
 
 @jitable
 def silu_forward(x, p):
-    """x·σ(x) = n/(1 + e), e = e^(−|x|), n = x (x ≥ 0) or x·e, with e·2^S (exp_scaled, normal
-    where e is subnormal) and the scale undone once after the division; −0 below exp_scaled's
-    clamp (x·e^x rounds to 0; x = −inf)."""
+    """x·σ(x) = q (x ≥ 0) or q·e (x < 0), q = x/(1 + e), e = e^(−|x|): one division (with the
+    factor e in the numerator, compilers divided twice and selected); for x < 0 e comes as
+    e·2^S (exp_scaled, normal where e is subnormal) and the scale is undone once, last; −0
+    below exp_scaled's clamp (x·e^x rounds to 0; x = −inf)."""
     T = type(x)
     undo, lo = _exp_scale(T)
     scaled = exp_scaled(-abs(x))
-    q = (x if x >= 0 else x * scaled) / (T(1) + scaled * undo)
-    below = T(-0.0) if x < lo else q * undo
+    q = x / (T(1) + scaled * undo)
+    below = T(-0.0) if x < lo else (q * scaled) * undo
     return q if x >= 0 else below
 
 
