@@ -40,10 +40,24 @@ def flat_operands(arrays: tuple, out: np.ndarray):
     return flat, pending.ravel(), pending
 
 
+def axis_last(a: np.ndarray, axis: int) -> np.ndarray:
+    """A view of ``a`` with the non-negative ``axis`` moved last (a 0-d array as one element
+    of one row): ``np.moveaxis`` without its argument checks, which cost ~4 µs a call."""
+    if a.ndim == 0:
+        return a.reshape(1)
+    if axis == a.ndim - 1:
+        return a
+    order = list(range(a.ndim))
+    order.append(order.pop(axis))
+    return a.transpose(order)
+
+
 def rows(a: np.ndarray, axis: int) -> np.ndarray:
     """``a`` with ``axis`` moved last, as a C-contiguous 2-D (rows, n) array (a view if possible)."""
-    moved = np.moveaxis(a.reshape(a.shape or (1,)), axis, -1)
-    return np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
+    moved = axis_last(a, axis)
+    if not moved.flags.c_contiguous:
+        moved = np.ascontiguousarray(moved)
+    return moved.reshape(-1, moved.shape[-1])
 
 
 def row_output(out: np.ndarray, axis: int, fresh: bool = False):
@@ -51,7 +65,7 @@ def row_output(out: np.ndarray, axis: int, fresh: bool = False):
 
     ``fresh``: always write into a new ``pending`` array (when ``out`` is an input the loop
     still reads)."""
-    moved = np.moveaxis(out.reshape(out.shape or (1,)), axis, -1)
+    moved = axis_last(out, axis)
     if moved.flags.c_contiguous and not fresh:
         return moved.reshape(-1, moved.shape[-1]), None
     pending = np.empty(moved.shape, out.dtype)
@@ -61,7 +75,7 @@ def row_output(out: np.ndarray, axis: int, fresh: bool = False):
 def commit_rows(out: np.ndarray, axis: int, pending) -> None:
     """Copy a pending row-wise result back into ``out``."""
     if pending is not None:
-        np.copyto(np.moveaxis(out.reshape(out.shape or (1,)), axis, -1), pending)
+        np.copyto(axis_last(out, axis), pending)
 
 
 #: Below this many trailing elements per index of ``axis``, moving the axis last (a transposed
