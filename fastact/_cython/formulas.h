@@ -305,8 +305,8 @@ FA_INLINE T FA(elu_param_vjp)(T g, T x, const T *p, int np, int k) {
 
 /* =========================== the modern set (PyTorch's names and defaults) ===================
  * Constants are cast to T; a double-word constant (hi, lo) becomes (T)hi and the rest of it
- * rounded to T (scalar.py's _constant). Formulas that compute in double for both types (swish's
- * forward, gelu′'s tanh form, float64 mish) have their helpers compiled in the double pass only
+ * rounded to T (scalar.py's _constant). Formulas that compute in double for both types (gelu′'s
+ * tanh form, float64 mish) have their helpers compiled in the double pass only
  * (FA_DOUBLE_PASS), which activations.h runs first, and both instances call them (the _f64
  * names); formulas with a float version of their own (gelu's erf form, mish) define it in the
  * float pass (#else of FA_DOUBLE_PASS).
@@ -695,17 +695,8 @@ FA_INLINE T FA(gelu_tanh_vjp)(T g, T x, const T *p, int np) {
     return g * FA(gelu_tanh_derivative)(x, p, np);
 }
 
-/* ---- silu: x·σ(x) and swish(x, beta): x·σ(βx); p = (β) ----
- * swish's forward in double for both types (float results are then correctly rounded in
- * practice, also where σ(βx) is subnormal); silu and the derivatives in T. */
+/* ---- silu: x·σ(x) and swish(x, beta): x·σ(βx); p = (β); all in T ---- */
 
-#ifdef FA_DOUBLE_PASS /* double-only helpers */
-/* x·σ(z + dz), with the limit −0 where σ underflows (x = −inf). */
-FA_INLINE T FA(swish_gate)(T x, T z, T dz) {
-    T s = FA(sig)(z, dz);
-    return s != 0 ? x * s : (T)-0.0;
-}
-#endif
 
 /* silu(x) = q (x >= 0) or q·e (x < 0), q = x/(1 + e), e = exp(−|x|) (scalar.py's silu_forward):
  * one division (with e in the numerator gcc divided twice and blended: 24 % slower); for x < 0,
@@ -776,9 +767,15 @@ FA_INLINE T FA(silu_vjp)(T g, T x, const T *p, int np) {
     return g * FA(silu_derivative)(x, p, np);
 }
 
+/* x·σ(βx), βx = z + dz exactly, σ(z + dz)·2^S (sig_times_scale): scaled back before the product
+ * with x where σ is normal (z >= −87 float, −708 double), after it below (a subnormal result
+ * rounds once; x·σ·2^S cannot overflow there); the limit −0 where σ underflows (scalar.py's
+ * swish_forward). */
 FA_INLINE T FA(swish_forward)(T x, const T *p, int np) {
-    double dz, z = two_product_f64((double)p[0], (double)x, &dz);
-    return (T)swish_gate_f64((double)x, z, dz);
+    T dz, z = FA(two_product)(p[0], x, &dz);
+    T cdf = FA(sig_times_scale)(z, dz);
+    T product = z >= (T)(FA_NARROW ? -87.0 : -708.0) ? x * (cdf * (T)EXP_SCALE) : (x * cdf) * (T)EXP_SCALE;
+    return cdf != 0 ? product : (T)-0.0;
 }
 FA_INLINE T FA(swish_derivative)(T x, const T *p, int np) {
     T dz, z = FA(two_product)(p[0], x, &dz);

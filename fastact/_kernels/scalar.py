@@ -838,17 +838,9 @@ def gelu_vjp(g, x, p):
 # --- silu: x·σ(x) and swish(x, beta): x·σ(βx); p = (β,) ----------------------------------------
 
 
-@jitable
-def _swish(x, z, dz):
-    """x·σ(z + dz), with the limit −0 where σ underflows (x = −inf)."""
-    s = _sigmoid(z, dz)
-    return x * s if s != 0 else -type(x)(0)
-
-
-# swish's forward and mish run in float64 for both dtypes: float32 results are then correctly
-# rounded in practice, also where σ(βx) is subnormal and near the zeros of mish′ (which cancels:
-# its float64 results are accurate to a few eps absolute there). silu, silu′ and swish′ compute
-# in the type of x.
+# mish runs in float64 for both dtypes: float32 results are then correctly rounded in practice,
+# also near the zeros of mish′ (which cancels: its float64 results are accurate to a few eps
+# absolute there). silu, swish and their derivatives compute in the type of x.
 
 #: silu′'s zero x0 = −1.27846454276107… (1 + x0 + e^x0 = 0) as hi + lo.
 _SILU_X0 = (-1.2784645427610737, -1.0946994183093437e-16)
@@ -943,11 +935,22 @@ def silu_vjp(g, x, p):
     return g * silu_derivative(x, p)
 
 
+#: z above which σ(z) is a normal number, float32 and float64.
+_SIGMA_NORMAL_MIN = (-87.0, -708.0)
+
+
 @jitable
 def swish_forward(x, p):
+    """x·σ(βx), βx = z + dz exactly (two_product), σ(z + dz)·2^S (:func:`_sigmoid_times_scale`):
+    scaled back before the product with x where σ is normal, after it below (a subnormal
+    result rounds once; x·σ·2^S cannot overflow there); the limit −0 where σ underflows."""
     T = type(x)
-    z, dz = two_product(np.float64(p[0]), np.float64(x))
-    return T(_swish(np.float64(x), z, dz))
+    z, dz = two_product(p[0], x)
+    cdf = _sigmoid_times_scale(z, dz)
+    unscale = _exp_scale(T)[0]
+    normal_min = T(_SIGMA_NORMAL_MIN[0] if _narrow(T) else _SIGMA_NORMAL_MIN[1])
+    product = x * (cdf * unscale) if z >= normal_min else (x * cdf) * unscale
+    return product if cdf != 0 else T(-0.0)
 
 
 @jitable
