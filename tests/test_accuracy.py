@@ -66,3 +66,26 @@ def test_sym_msaf_within_4_ulp_around_its_zero(r, backend, dtype):
                 continue
             spacing = mpmath.mpf(2) ** (mpmath.floor(mpmath.log(abs(w), 2)) - np.finfo(dtype).nmant)
             assert abs(mpmath.mpf(float(g)) - w) <= 4 * spacing, f"sym_msaf({xv!r}, {r}) = {g!r}, want {w}"
+
+
+@pytest.mark.parametrize("name, beta", [("silu", 1.0), ("swish", 1.7), ("swish", -0.6)])
+def test_products_with_a_subnormal_sigmoid_within_2_ulp(name, beta, backend, dtype):
+    """x·σ(βx) where σ(βx) is subnormal but the product is not (|βx| a little above the float's
+    −ln(smallest normal), |x| magnifying σ): σ·2^S is scaled back after the product, so its
+    absolute error does not reach the result (it did for swish: ~590 ULP in float64)."""
+    mpmath = pytest.importorskip("mpmath")
+    info = np.finfo(dtype)
+    low = -np.log(float(info.tiny))  # βx below −low: σ(βx) subnormal
+    z = np.random.default_rng(5).uniform(-low - 6, -low, 200)
+    x = (z / beta).astype(dtype)
+    params = {"beta": dtype(beta)} if name == "swish" else {}
+    got = fn(name)(x, **params, backend=backend)
+    with mpmath.workdps(40):
+        b = mpmath.mpf(float(dtype(beta)))
+        for xv, g in zip(x, got):
+            w = mpmath.mpf(float(xv)) / (1 + mpmath.exp(-b * mpmath.mpf(float(xv))))
+            if abs(w) < info.tiny:
+                assert abs(mpmath.mpf(float(g)) - w) <= 2 * float(info.smallest_subnormal), f"{name}({xv!r}) = {g!r}, want {w}"
+                continue
+            spacing = mpmath.mpf(2) ** (mpmath.floor(mpmath.log(abs(w), 2)) - info.nmant)
+            assert abs(mpmath.mpf(float(g)) - w) <= 2 * spacing, f"{name}({xv!r}, beta={beta}) = {g!r}, want {w}"
