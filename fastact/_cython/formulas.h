@@ -697,7 +697,6 @@ FA_INLINE T FA(gelu_tanh_vjp)(T g, T x, const T *p, int np) {
 
 /* ---- silu: x·σ(x) and swish(x, beta): x·σ(βx); p = (β); all in T ---- */
 
-
 /* silu(x) = q (x >= 0) or q·e (x < 0), q = x/(1 + e), e = exp(−|x|) (scalar.py's silu_forward):
  * one division (with e in the numerator gcc divided twice and blended: 24 % slower); for x < 0,
  * e·2^S (EXP_SCALED) is normal and the product is scaled back once, last, so the result stays
