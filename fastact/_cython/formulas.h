@@ -58,9 +58,11 @@ FA_INLINE T FA(exp_neg_abs)(T z) { return EXP_SCALED(-FABS(z)) * (T)EXP_SCALE; }
  * once, rounds once (sig; gelu's tanh form near x = −21). 0 below EXP_SCALED's clamp, where σ
  * rounds to 0 (and e, held at the clamp, would carry dz's term). */
 FA_INLINE T FA(sig_times_scale)(T z, T dz) {
-    T scaled = EXP_SCALED(-FABS(z));
-    T s = (T)1 / ((T)1 + scaled * (T)EXP_SCALE);
-    T v = (z >= 0 ? s * ((T)1 / (T)EXP_SCALE) : scaled * s) + dz * (scaled * s * s);
+    T scaled = EXP_SCALED(-FABS(z)), e = scaled * (T)EXP_SCALE;
+    T h = (T)1 + e, l = e - (h - (T)1);   /* 1 + e = h + l exactly */
+    T s = (T)1 / h;
+    T base = z >= 0 ? s * ((T)1 / (T)EXP_SCALE) : scaled * s;
+    T v = FMA(s, FMA(-l, base, dz * (scaled * s)), base);
     return z < (T)EXP_SCALED_LO ? (T)0 : v;
 }
 /* σ(z + dz): sig_times_scale scaled back, so that a subnormal σ(z) rounds once. */

@@ -68,8 +68,12 @@ def _sigmoid_times_scale(z, dz):
     T = type(z)
     unscale, lo = _exp_scale(T)
     scaled = exp_scaled(-abs(z))
-    s = T(1) / (T(1) + scaled * unscale)
-    v = (s * (T(1) / unscale) if z >= 0 else scaled * s) + dz * (scaled * s * s)
+    e = scaled * unscale
+    h = T(1) + e
+    l = e - (h - T(1))  # 1 + e = h + l exactly
+    s = T(1) / h
+    base = s * (T(1) / unscale) if z >= 0 else scaled * s
+    v = fma(s, fma(-l, base, dz * (scaled * s)), base)
     return T(0) if z < lo else v
 
 
