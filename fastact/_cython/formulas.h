@@ -67,6 +67,16 @@ FA_INLINE T FA(sig_times_scale)(T z, T dz) {
 }
 /* σ(z + dz): sig_times_scale scaled back, so that a subnormal σ(z) rounds once. */
 FA_INLINE T FA(sig)(T z, T dz) { return FA(sig_times_scale)(z, dz) * (T)EXP_SCALE; }
+/* x·σ(z + dz) from sig_times_scale, scaled back before the product with x where σ is normal
+ * (z >= −87 float, −708 double) and after it below (a subnormal result rounds once; x·σ·2^S
+ * cannot overflow there); the limit −0 where σ underflows (x = ±inf, where x·0 is NaN)
+ * (scalar.py's _times_sigmoid). */
+FA_INLINE T FA(times_sig)(T x, T z, T dz) {
+    T cdf = FA(sig_times_scale)(z, dz);
+    T product = z >= (T)(sizeof(T) == sizeof(float) ? -87.0 : -708.0) ? x * (cdf * (T)EXP_SCALE)
+                                                                     : (x * cdf) * (T)EXP_SCALE;
+    return cdf != 0 ? product : (T)-0.0;
+}
 /* σ(z) for an exact z: sig without the dz term (which a constant 0 does not remove: 0·inf). */
 FA_INLINE T FA(sigma)(T z) {
     T scaled = EXP_SCALED(-FABS(z));
@@ -435,14 +445,10 @@ FA_INLINE T FA(gelu_tanh_arg)(T x, T *dw) {
     return w;
 }
 
-/* The tanh form's f = x·σ(w) in T, w = 2u as a double-word (scalar.py's _gelu_tanh_forward):
- * σ × 2^S (sig_times_scale) scaled back after the product with x, so a subnormal f rounds once. */
+/* The tanh form's f = x·σ(w) in T, w = 2u as a double-word. */
 FA_INLINE T FA(gelu_tanh_forward)(T x, const T *p, int np) {
     T dw, w = FA(gelu_tanh_arg)(x, &dw);
-    T cdf = FA(sig_times_scale)(w, dw);
-    if (cdf == 0)
-        return (T)-0.0;   /* the limit −0 at x = −inf, where x·0 is NaN */
-    return x >= 0 ? x * (cdf * (T)EXP_SCALE) : (x * cdf) * (T)EXP_SCALE;   /* σ ≥ ½ for x ≥ 0 */
+    return FA(times_sig)(x, w, dw);
 }
 
 #ifdef FA_DOUBLE_PASS /* double-only helpers */
@@ -768,15 +774,10 @@ FA_INLINE T FA(silu_vjp)(T g, T x, const T *p, int np) {
     return g * FA(silu_derivative)(x, p, np);
 }
 
-/* x·σ(βx), βx = z + dz exactly, σ(z + dz)·2^S (sig_times_scale): scaled back before the product
- * with x where σ is normal (z >= −87 float, −708 double), after it below (a subnormal result
- * rounds once; x·σ·2^S cannot overflow there); the limit −0 where σ underflows (scalar.py's
- * swish_forward). */
+/* x·σ(βx), βx = z + dz exactly. */
 FA_INLINE T FA(swish_forward)(T x, const T *p, int np) {
     T dz, z = FA(two_product)(p[0], x, &dz);
-    T cdf = FA(sig_times_scale)(z, dz);
-    T product = z >= (T)(FA_NARROW ? -87.0 : -708.0) ? x * (cdf * (T)EXP_SCALE) : (x * cdf) * (T)EXP_SCALE;
-    return cdf != 0 ? product : (T)-0.0;
+    return FA(times_sig)(x, z, dz);
 }
 FA_INLINE T FA(swish_derivative)(T x, const T *p, int np) {
     T dz, z = FA(two_product)(p[0], x, &dz);

@@ -83,6 +83,23 @@ def _sigmoid(z, dz):
     return _sigmoid_times_scale(z, dz) * _exp_scale(type(z))[0]
 
 
+#: z above which σ(z) is a normal number, float32 and float64.
+_SIGMA_NORMAL_MIN = (-87.0, -708.0)
+
+
+@jitable
+def _times_sigmoid(x, z, dz):
+    """x·σ(z + dz) from σ·2^S (:func:`_sigmoid_times_scale`), scaled back before the product
+    with x where σ is normal and after it below (a subnormal result rounds once; x·σ·2^S cannot
+    overflow there); the limit −0 where σ underflows (x = ±inf, where x·0 is NaN)."""
+    T = type(x)
+    cdf = _sigmoid_times_scale(z, dz)
+    unscale = _exp_scale(T)[0]
+    normal_min = T(_SIGMA_NORMAL_MIN[0] if _narrow(T) else _SIGMA_NORMAL_MIN[1])
+    product = x * (cdf * unscale) if z >= normal_min else (x * cdf) * unscale
+    return product if cdf != 0 else T(-0.0)
+
+
 @jitable
 def _sigma(z):
     """σ(z) for an exact z: :func:`_sigmoid` without the dz term (which a literal 0 does not
@@ -658,20 +675,6 @@ def _gelu_tanh_arg(x):
 
 
 @jitable
-def _gelu_tanh_forward(x):
-    """The tanh form's f = x·σ(w) in the type of x, w = 2u as a double-word: σ × 2^S
-    (:func:`_sigmoid_times_scale`) scaled back after the product with x, so a subnormal f
-    rounds once (formulas.h's gelu_tanh_forward)."""
-    T = type(x)
-    w, dw = _gelu_tanh_arg(x)
-    cdf = _sigmoid_times_scale(w, dw)
-    if cdf == 0:
-        return T(-0.0)  # the limit −0 at x = −inf, where x·0 is NaN
-    unscale = _exp_scale(T)[0]
-    return x * (cdf * unscale) if x >= 0 else (x * cdf) * unscale  # σ ≥ ½ for x ≥ 0: no overflow
-
-
-@jitable
 def _gelu_tanh_arg_slope(x):
     """(d, dd): dw/dx = 2√(2/π)(1 + 3·0.044715x²) as a double-word, for float64 x."""
     b, eb = _gelu_tanh_poly(x, _GELU_K3)
@@ -821,8 +824,9 @@ def _gelu_tanh_derivative64(x, narrow):
 def gelu_forward(x, p):
     """Both forms in the type of x."""
     T = type(x)
-    if p[0] != 0:
-        return _gelu_tanh_forward(x)
+    if p[0] != 0:  # x·σ(w), w = 2u as a double-word
+        w, dw = _gelu_tanh_arg(x)
+        return _times_sigmoid(x, w, dw)
     return T(_gelu32(np.float32(x))) if _narrow(T) else T(_gelu64(np.float64(x)))
 
 
@@ -939,22 +943,11 @@ def silu_vjp(g, x, p):
     return g * silu_derivative(x, p)
 
 
-#: z above which σ(z) is a normal number, float32 and float64.
-_SIGMA_NORMAL_MIN = (-87.0, -708.0)
-
-
 @jitable
 def swish_forward(x, p):
-    """x·σ(βx), βx = z + dz exactly (two_product), σ(z + dz)·2^S (:func:`_sigmoid_times_scale`):
-    scaled back before the product with x where σ is normal, after it below (a subnormal
-    result rounds once; x·σ·2^S cannot overflow there); the limit −0 where σ underflows."""
-    T = type(x)
+    """x·σ(βx), βx = z + dz exactly (two_product)."""
     z, dz = two_product(p[0], x)
-    cdf = _sigmoid_times_scale(z, dz)
-    unscale = _exp_scale(T)[0]
-    normal_min = T(_SIGMA_NORMAL_MIN[0] if _narrow(T) else _SIGMA_NORMAL_MIN[1])
-    product = x * (cdf * unscale) if z >= normal_min else (x * cdf) * unscale
-    return product if cdf != 0 else T(-0.0)
+    return _times_sigmoid(x, z, dz)
 
 
 @jitable
