@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from fastact import _validate
+from fastact import _layout, _validate
 from fastact._dispatch import resolve, resolve_device
 from fastact._softmax import softmax
 
@@ -49,14 +49,6 @@ def _backward(name: str, grad, y, axis, out, backend) -> np.ndarray:
     out = _validate.output(out, g, function, {"grad": g, "y": y})
     getattr(kernels, name + "_vjp")(g, y, out, axis)
     return out
-
-
-def _rows_last(y: np.ndarray, axis: int) -> np.ndarray:
-    return np.moveaxis(y.reshape(y.shape or (1,)), axis, -1)
-
-
-def _jacobian_back(jac: np.ndarray, y: np.ndarray, axis: int) -> np.ndarray:
-    return np.moveaxis(jac, -2, axis).reshape(y.shape + (jac.shape[-1],))
 
 
 def log_softmax(x: ArrayLike, axis: int = -1, *, out: np.ndarray | None = None,
@@ -110,9 +102,9 @@ def log_softmax_jacobian(x: ArrayLike, axis: int = -1, *, backend: str | None = 
     """The Jacobian of log-softmax: ∂y_i/∂x_j = δ_ij − softmax(x)_j, shape ``x.shape + (n,)``."""
     s = softmax(x, axis, backend=backend)
     axis = _validate.normalize_axis(axis, s.ndim, "log_softmax_jacobian")
-    rows = _rows_last(s, axis)
+    rows = _layout.axis_last(s, axis)
     eye = np.eye(rows.shape[-1], dtype=s.dtype)
-    return _jacobian_back(eye - rows[..., None, :], s, axis)
+    return _layout.jacobian_axis_back(eye - rows[..., None, :], s.shape, axis)
 
 
 def softmin(x: ArrayLike, axis: int = -1, *, out: np.ndarray | None = None,
@@ -164,9 +156,9 @@ def softmin_jacobian(x: ArrayLike, axis: int = -1, *, backend: str | None = None
     """The Jacobian of softmin: J = −(diag(y) − y·yᵀ), shape ``x.shape + (n,)``."""
     y = softmin(x, axis, backend=backend)
     axis = _validate.normalize_axis(axis, y.ndim, "softmin_jacobian")
-    rows = _rows_last(y, axis)
+    rows = _layout.axis_last(y, axis)
     eye = np.eye(rows.shape[-1], dtype=y.dtype)
     jac = rows[..., :, None] * rows[..., None, :] - np.einsum("...i,ij->...ij", rows, eye)
-    return _jacobian_back(jac, y, axis)
+    return _layout.jacobian_axis_back(jac, y.shape, axis)
 
 

@@ -52,6 +52,12 @@ def axis_last(a: np.ndarray, axis: int) -> np.ndarray:
     return a.transpose(order)
 
 
+def jacobian_axis_back(jac: np.ndarray, shape: tuple, axis: int) -> np.ndarray:
+    """A Jacobian computed on :func:`axis_last` rows, shape ``(..., n, n)``, as ``shape + (n,)``:
+    its row axis (−2) moved back to ``axis``."""
+    return np.moveaxis(jac, -2, axis).reshape(shape + (jac.shape[-1],))
+
+
 def rows(a: np.ndarray, axis: int) -> np.ndarray:
     """``a`` with ``axis`` moved last, as a C-contiguous 2-D (rows, n) array (a view if possible)."""
     moved = axis_last(a, axis)

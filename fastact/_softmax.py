@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from fastact import _validate
+from fastact import _layout, _validate
 from fastact._dispatch import resolve, resolve_device
 
 
@@ -121,6 +121,6 @@ def softmax_jacobian(x: ArrayLike, axis: int = -1, *, backend: str | None = None
                         "as many numbers as x); use softmax_backward, or pass a host array")
     y = softmax(x, axis, backend=backend)
     axis = _validate.normalize_axis(axis, y.ndim, "softmax_jacobian")
-    rows = np.moveaxis(y.reshape(y.shape or (1,)), axis, -1)
+    rows = _layout.axis_last(y, axis)
     jac = np.einsum("...i,ij->...ij", rows, np.eye(rows.shape[-1], dtype=y.dtype)) - rows[..., :, None] * rows[..., None, :]
-    return np.moveaxis(jac, -2, axis).reshape(y.shape + (rows.shape[-1],))
+    return _layout.jacobian_axis_back(jac, y.shape, axis)
